@@ -1,0 +1,215 @@
+"""The one adapter over hyperopt's internals: ask for candidates, tell results.
+
+hyperopt has no public ask/tell API. Its algorithms have the signature
+``algo(new_ids, domain, trials, seed) -> list of trial docs``; a result is told
+by updating the trial doc and calling ``Trials.refresh()``. This module owns
+``Trials``, ``Domain`` and the suggest functions; nothing else in the package
+touches them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hyperopt import STATUS_FAIL, STATUS_OK, Trials, anneal, rand, tpe
+from hyperopt.base import JOB_STATE_DONE, Domain
+
+from ._space import SearchSpace
+
+__all__ = ["ALGORITHMS", "Candidate", "HyperoptOptimizer", "resolve_algo"]
+
+ALGORITHMS = ("tpe", "rand", "anneal", "atpe")
+
+#: How often the model is asked again when it proposes a known candidate,
+#: before falling back to random draws from the prior.
+_MODEL_RETRIES = 3
+#: Random draws from the prior tried before enumerating a finite space.
+_PRIOR_RETRIES = 30
+#: Finite spaces up to this size are enumerated to find unseen candidates.
+_MAX_ENUMERATION = 200_000
+
+_SEED_HIGH = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A proposed candidate: its hyperopt trial id and scikit-learn params."""
+
+    tid: int
+    params: dict[str, Any]
+    key: Hashable
+
+
+def resolve_algo(algo: str | Callable, n_initial_points: int | None) -> Callable:
+    """The suggest function for ``algo`` (a name or a callable).
+
+    ``n_initial_points`` sets TPE's number of random startup trials; it is
+    ignored for the other algorithms and for callables.
+    """
+    if callable(algo):
+        return algo
+    if algo == "tpe":
+        if n_initial_points is None:
+            return tpe.suggest
+        return functools.partial(tpe.suggest, n_startup_jobs=n_initial_points)
+    if algo == "rand":
+        return rand.suggest
+    if algo == "anneal":
+        return anneal.suggest
+    if algo == "atpe":
+        try:
+            import lightgbm  # noqa: F401
+            from hyperopt import atpe
+        except ImportError as exc:
+            raise ImportError(
+                "algo='atpe' needs lightgbm: pip install 'hyperopt-search[atpe]'"
+            ) from exc
+        return atpe.suggest
+    raise ValueError(f"Unknown algo {algo!r}; expected one of {ALGORITHMS} or a callable.")
+
+
+def _no_objective(params: Any) -> float:  # pragma: no cover - never evaluated
+    raise RuntimeError("hyperopt_search evaluates candidates itself")
+
+
+class HyperoptOptimizer:
+    """Ask hyperopt for batches of new candidates and tell it their losses.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The converted search space.
+    algo : callable
+        A hyperopt suggest function, ``algo(new_ids, domain, trials, seed)``.
+    rng : numpy.random.Generator
+        Source of the seeds of every suggestion: the sequence of candidates
+        depends on it (and on the results told) only.
+    trials : hyperopt.Trials, optional
+        Trials to continue from; a new one by default.
+
+    Notes
+    -----
+    Candidates of a batch are asked one at a time, each inserted as a pending
+    trial before the next ask: TPE treats pending trials as bad, which spreads
+    a batch out. A proposal equal to a known candidate (evaluated or pending)
+    is not returned: the model is asked again with new seeds, then random draws
+    from the prior are tried, then, for a finite space, an unseen point is
+    picked at random. When none is left, the space is exhausted.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        algo: Callable,
+        rng: np.random.Generator,
+        trials: Trials | None = None,
+    ):
+        self.space = space
+        self.algo = algo
+        self.rng = rng
+        self.trials = Trials() if trials is None else trials
+        # Building the Domain vectorises the space: once per search.
+        self.domain = Domain(_no_objective, space.expr)
+        self._seen: dict[Hashable, int] = {}
+        for doc in self.trials._dynamic_trials:
+            self._seen.setdefault(space.key(doc["misc"]["vals"]), doc["tid"])
+        self.exhausted = False
+
+    @property
+    def n_seen(self) -> int:
+        """Number of distinct candidates proposed so far."""
+        return len(self._seen)
+
+    # -- ask ---------------------------------------------------------------
+
+    def ask(self, n: int) -> list[Candidate]:
+        """Propose up to ``n`` new, distinct candidates.
+
+        Fewer are returned only when the space is exhausted (then
+        ``self.exhausted`` is True).
+        """
+        batch = []
+        for _ in range(n):
+            doc = self._propose()
+            if doc is None:
+                self.exhausted = True
+                break
+            self.trials.insert_trial_docs([doc])
+            self.trials.refresh()
+            vals = doc["misc"]["vals"]
+            key = self.space.key(vals)
+            self._seen[key] = doc["tid"]
+            batch.append(Candidate(doc["tid"], self.space.decode(vals), key))
+        return batch
+
+    def _propose(self) -> dict | None:
+        if self.space.size is not None and self.n_seen >= self.space.size:
+            return None
+        for algo, tries in ((self.algo, _MODEL_RETRIES), (rand.suggest, _PRIOR_RETRIES)):
+            for _ in range(tries):
+                (tid,) = self.trials.new_trial_ids(1)
+                docs = algo([tid], self.domain, self.trials, self._seed())
+                if not docs:  # an algorithm may signal that it is done
+                    return None
+                if self.space.key(docs[0]["misc"]["vals"]) not in self._seen:
+                    return docs[0]
+        return self._unseen_point()
+
+    def _unseen_point(self) -> dict | None:
+        size = self.space.size
+        if size is None or size > _MAX_ENUMERATION:
+            return None  # practically exhausted: the prior keeps repeating itself
+        unseen = [v for v in self.space.iter_vals() if self.space.key(v) not in self._seen]
+        if not unseen:
+            return None
+        vals = unseen[self.rng.integers(len(unseen))]
+        return self._new_doc(vals)
+
+    def _new_doc(self, vals: dict[str, list]) -> dict:
+        (tid,) = self.trials.new_trial_ids(1)
+        idxs = {label: [tid] if v else [] for label, v in vals.items()}
+        misc = {
+            "tid": tid,
+            "cmd": self.domain.cmd,
+            "workdir": self.domain.workdir,
+            "idxs": idxs,
+            "vals": vals,
+        }
+        (doc,) = self.trials.new_trial_docs([tid], [None], [self.domain.new_result()], [misc])
+        return doc
+
+    def _seed(self) -> int:
+        return int(self.rng.integers(_SEED_HIGH))
+
+    # -- tell --------------------------------------------------------------
+
+    def tell(self, losses: dict[int, float | None]) -> None:
+        """Record finished candidates: trial id -> loss, or None for a failure.
+
+        A failure is told as hyperopt's ``STATUS_FAIL`` without a loss, which
+        TPE treats as an infinitely bad result (never as a real score).
+        """
+        by_tid = {doc["tid"]: doc for doc in self.trials._dynamic_trials if doc["tid"] in losses}
+        for tid, loss in losses.items():
+            doc = by_tid[tid]
+            doc["state"] = JOB_STATE_DONE
+            if loss is None or not np.isfinite(loss):
+                doc["result"] = {"status": STATUS_FAIL}
+            else:
+                doc["result"] = {"status": STATUS_OK, "loss": float(loss)}
+        self.trials.refresh()
+
+    def add(self, params: dict[str, Any], loss: float | None) -> Candidate:
+        """Insert an already evaluated candidate (warm start from known points)."""
+        vals = self.space.encode(params)
+        doc = self._new_doc(vals)
+        self.trials.insert_trial_docs([doc])
+        key = self.space.key(vals)
+        self._seen.setdefault(key, doc["tid"])
+        self.tell({doc["tid"]: loss})
+        return Candidate(doc["tid"], self.space.decode(vals), key)
+
