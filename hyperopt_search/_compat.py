@@ -49,9 +49,11 @@ class FitFailureRecorder:
     @property
     def supported(self) -> bool:
         """Whether this scikit-learn lets us record (else: fallback mode)."""
-        return _ORIGINAL is not None and getattr(
-            _sklearn_search, "_warn_or_raise_about_fit_failures", None
-        ) is _warn_or_raise_recording
+        return (
+            _ORIGINAL is not None
+            and getattr(_sklearn_search, "_warn_or_raise_about_fit_failures", None)
+            is _warn_or_raise_recording
+        )
 
     def raise_all_failed(self, error_score: Any) -> None:
         """Raise scikit-learn's own "All the N fits failed" error for the search."""
@@ -126,4 +128,3 @@ def evaluate(evaluate_candidates, params, *, cv, more_results, callback_ctx):
     """``evaluate_candidates`` with a callback context only where supported."""
     kwargs = {} if callback_ctx is None else {"callback_ctx": callback_ctx}
     return evaluate_candidates(params, cv=cv, more_results=more_results, **kwargs)
-

@@ -212,4 +212,3 @@ class HyperoptOptimizer:
         self._seen.setdefault(key, doc["tid"])
         self.tell({doc["tid"]: loss})
         return Candidate(doc["tid"], self.space.decode(vals), key)
-

@@ -296,7 +296,9 @@ class HyperoptSearchCV(BaseSearchCV):
                 clone(self.estimator).set_params(**branch.example())
             except ValueError as exc:
                 where = f" (dict {index})" if len(space.branches) > 1 else ""
-                raise ValueError(f"Invalid parameter in param_distributions{where}: {exc}") from exc
+                raise ValueError(
+                    f"Invalid parameter in param_distributions{where}: {exc}"
+                ) from exc
         return space
 
     def _make_optimizer(self, space: SearchSpace) -> HyperoptOptimizer:
@@ -355,8 +357,10 @@ class HyperoptSearchCV(BaseSearchCV):
                     if optimizer.exhausted:
                         self.stop_reason_ = "exhausted"
                         break
-                if recorder.supported and recorder.calls and all(
-                    error is not None for call in recorder.calls for error in call
+                if (
+                    recorder.supported
+                    and recorder.calls
+                    and all(error is not None for call in recorder.calls for error in call)
                 ):
                     recorder.raise_all_failed(self.error_score)
         except BaseException:
@@ -424,7 +428,7 @@ class HyperoptSearchCV(BaseSearchCV):
         """hyperopt losses of the last ``len(batch)`` rows: ``-score`` or None."""
         scores = results[f"mean_test_{self._objective_metric(results)}"][-len(batch) :]
         losses = {}
-        for i, (candidate, score) in enumerate(zip(batch, scores)):
+        for i, (candidate, score) in enumerate(zip(batch, scores, strict=True)):
             failed = errors is not None and any(
                 e is not None for e in errors[i * n_splits : (i + 1) * n_splits]
             )

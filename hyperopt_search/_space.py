@@ -512,8 +512,7 @@ class SearchSpace:
                 raw[BRANCH_LABEL] = index
             return self._full_vals(raw)
         raise ValueError(
-            f"The parameters {dict(params)!r} are not in the search space: "
-            + "; ".join(errors)
+            f"The parameters {dict(params)!r} are not in the search space: " + "; ".join(errors)
         )
 
     def _full_vals(self, raw: Mapping[str, Any]) -> dict[str, list]:
@@ -765,4 +764,3 @@ def _native(value: Any) -> Any:
 def _dist_repr(dist: Any) -> str:
     args = [repr(a) for a in dist.args] + [f"{k}={v!r}" for k, v in dist.kwds.items()]
     return f"{dist.dist.name}({', '.join(args)})"
-
