@@ -35,6 +35,8 @@ BRANCH_LABEL = "__branch__"
 # Quantiles fed to ``ppf`` are kept inside (0, 1): ppf(0) and ppf(1) are the
 # (possibly infinite) ends of the support.
 _EPS = 1e-12
+# Discrete quantile dimensions with a wider support count as infinite.
+_MAX_ENUMERATED = 100_000
 
 Vals = Mapping[str, list]
 """hyperopt's ``misc["vals"]``: label -> ``[raw value]``, or ``[]`` if inactive."""
@@ -316,20 +318,31 @@ class Quantile(Dimension):
             q = float(self.dist.cdf(value))
         return {self.label: min(max(q, _EPS), 1.0 - _EPS)}
 
-    @property
-    def n_values(self) -> int | None:
+    @cached_property
+    def _reachable(self) -> tuple[int, ...] | None:
+        """The integers a discrete distribution can decode to, if few enough.
+
+        Values whose quantile interval is narrower than float resolution (far
+        tails) cannot be reached and do not count.
+        """
         if not self.discrete:
             return None
         low, high = self.dist.support()
-        if not (np.isfinite(low) and np.isfinite(high)):
+        if not (np.isfinite(low) and np.isfinite(high)) or high - low > _MAX_ENUMERATED:
             return None
-        return int(high) - int(low) + 1
+        return tuple(
+            k
+            for k in range(int(low), int(high) + 1)
+            if self.dist.pmf(k) > 0 and self._decode_raw(self.encode(k)[self.label]) == k
+        )
+
+    @property
+    def n_values(self) -> int | None:
+        return None if self._reachable is None else len(self._reachable)
 
     def raw_values(self) -> Iterator[dict[str, Any]]:
-        low, high = self.dist.support()
-        for value in range(int(low), int(high) + 1):
-            if self.dist.pmf(value) > 0:
-                yield self.encode(value)
+        for value in self._reachable:
+            yield self.encode(value)
 
     def example(self) -> float | int:
         return self._decode_raw(0.5)
@@ -439,13 +452,22 @@ class SearchSpace:
     branches: tuple[Branch, ...]
 
     @cached_property
+    def _has_choice(self) -> bool:
+        """Whether a top-level ``hp.choice`` picks the branch.
+
+        Also used for a single branch without any search dimension: hyperopt
+        cannot work on an empty space, so it gets a choice with one option.
+        """
+        return len(self.branches) > 1 or not self.branches[0].expr
+
+    @cached_property
     def expr(self) -> Any:
         """The hyperopt space (pyll expression), as given to ``fmin``/``Domain``.
 
         It evaluates to the RAW values per label (choice indices, unrounded
         integers); use :meth:`decode` to get the scikit-learn parameters.
         """
-        if len(self.branches) == 1:
+        if not self._has_choice:
             return self.branches[0].expr
         return hp.choice(BRANCH_LABEL, [branch.expr for branch in self.branches])
 
@@ -453,7 +475,7 @@ class SearchSpace:
     def labels(self) -> tuple[str, ...]:
         """Every hyperopt label of the space."""
         labels = tuple(label for branch in self.branches for label in branch.labels)
-        return labels + ((BRANCH_LABEL,) if len(self.branches) > 1 else ())
+        return labels + ((BRANCH_LABEL,) if self._has_choice else ())
 
     @cached_property
     def size(self) -> int | None:
@@ -462,7 +484,7 @@ class SearchSpace:
         return None if None in sizes else sum(sizes)
 
     def _branch_index(self, vals: Vals) -> int:
-        if len(self.branches) == 1:
+        if not self._has_choice:
             return 0
         return int(vals[BRANCH_LABEL][0])
 
@@ -508,7 +530,7 @@ class SearchSpace:
             except ValueError as exc:
                 errors.append(f"branch {index}: {exc}")
                 continue
-            if len(self.branches) > 1:
+            if self._has_choice:
                 raw[BRANCH_LABEL] = index
             return self._full_vals(raw)
         raise ValueError(
@@ -523,7 +545,7 @@ class SearchSpace:
         if self.size is None:
             raise ValueError("the search space is not finite")
         for index, branch in enumerate(self.branches):
-            head = {BRANCH_LABEL: index} if len(self.branches) > 1 else {}
+            head = {BRANCH_LABEL: index} if self._has_choice else {}
             for parts in itertools.product(*(d.raw_values() for d in branch.dimensions)):
                 raw = dict(head)
                 for part in parts:

@@ -1,0 +1,623 @@
+"""HyperoptSearchCV as a drop-in GridSearchCV / RandomizedSearchCV."""
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+from hyperopt import STATUS_FAIL, STATUS_OK, hp, rand
+from scipy.stats import loguniform, randint, uniform
+from sklearn import config_context
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.datasets import load_diabetes, load_iris, make_classification
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    LeaveOneGroupOut,
+    StratifiedKFold,
+    cross_val_score,
+)
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils._param_validation import InvalidParameterError
+
+from hyperopt_search import HyperoptSearchCV
+
+X_iris, y_iris = load_iris(return_X_y=True)
+X_clf, y_clf = make_classification(n_samples=120, n_features=6, random_state=0)
+
+
+# -- small mock estimators -------------------------------------------------------
+
+
+class ParamClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts the majority class; its score is ``-abs(p - 3)``; fails when asked.
+
+    ``fail_below``: fit raises for ``p < fail_below``.
+    """
+
+    def __init__(self, p=0.0, fail_below=None):
+        self.p = p
+        self.fail_below = fail_below
+
+    def fit(self, X, y, sample_weight=None):
+        if self.fail_below is not None and self.p < self.fail_below:
+            raise ValueError(f"p={self.p} is in the failing region")
+        self.classes_ = np.unique(y)
+        self.sample_weight_sum_ = None if sample_weight is None else float(np.sum(sample_weight))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y, sample_weight=None):
+        return -abs(self.p - 3)
+
+
+class WeightRecorder(ClassifierMixin, BaseEstimator):
+    """Scores the sum of the sample weights it was fitted with."""
+
+    def __init__(self, c=1):
+        self.c = c
+
+    def fit(self, X, y, sample_weight=None):
+        self.classes_ = np.unique(y)
+        self.weight_sum_ = -1.0 if sample_weight is None else float(np.sum(sample_weight))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y):
+        return self.weight_sum_
+
+
+def in_order(values):
+    """A hyperopt algorithm that proposes ``values`` one after the other."""
+
+    def suggest(new_ids, domain, trials, seed):
+        docs = rand.suggest(new_ids, domain, trials, seed)
+        docs[0]["misc"]["vals"]["p"] = [values[len(trials.trials)]]
+        return docs
+
+    return suggest
+
+
+# -- oracle: same as GridSearchCV on a finite grid --------------------------------
+
+
+def test_finite_grid_evaluates_the_same_candidates_as_grid_search():
+    grid = {"C": [0.01, 0.1, 1.0, 10.0], "kernel": ["linear", "rbf"]}
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    gs = GridSearchCV(SVC(), grid, cv=cv).fit(X_iris, y_iris)
+    with pytest.warns(UserWarning, match="only 8 distinct candidates"):
+        hs = HyperoptSearchCV(SVC(), grid, n_iter=20, cv=cv, random_state=0).fit(X_iris, y_iris)
+
+    def by_params(results):
+        return {
+            tuple(sorted(p.items())): s
+            for p, s in zip(results["params"], results["mean_test_score"], strict=True)
+        }
+
+    assert by_params(hs.cv_results_) == pytest.approx(by_params(gs.cv_results_))
+    assert hs.best_params_ == gs.best_params_
+    assert hs.best_score_ == pytest.approx(gs.best_score_)
+    assert hs.n_candidates_ == 8
+    assert hs.stop_reason_ == "exhausted"
+
+
+def test_cv_results_have_grid_search_keys_and_dtypes():
+    grid = {"C": [0.1, 1.0], "kernel": ["linear", "rbf"]}
+    kwargs = {"cv": 3, "return_train_score": True, "scoring": ["accuracy", "f1_macro"]}
+    gs = GridSearchCV(SVC(), grid, refit="accuracy", **kwargs).fit(X_iris, y_iris)
+    hs = HyperoptSearchCV(SVC(), grid, n_iter=4, refit="accuracy", random_state=0, **kwargs)
+    hs.fit(X_iris, y_iris)
+    ours = hs.cv_results_
+    assert set(ours) == set(gs.cv_results_) | {"hyperopt_round", "hyperopt_tid"}
+    for key, value in gs.cv_results_.items():
+        assert type(ours[key]) is type(value), key
+        if isinstance(value, np.ndarray):
+            assert ours[key].dtype == value.dtype, key
+            assert ours[key].shape == value.shape, key
+    assert isinstance(ours["param_C"], np.ma.MaskedArray)
+    assert ours["hyperopt_round"].tolist() == [0, 0, 0, 0]
+
+
+def test_best_params_hold_native_python_values():
+    search = HyperoptSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 6), "min_impurity_decrease": uniform(0, 0.01)},
+        n_iter=6,
+        cv=3,
+        random_state=0,
+    ).fit(X_iris, y_iris)
+    assert type(search.best_params_["max_depth"]) is int
+    assert type(search.best_params_["min_impurity_decrease"]) is float
+    for params in search.cv_results_["params"]:
+        assert type(params["max_depth"]) is int
+
+
+def test_hyperopt_is_told_minus_the_mean_test_score():
+    search = HyperoptSearchCV(
+        Ridge(), {"alpha": loguniform(1e-3, 1e3)}, n_iter=7, cv=3, random_state=0
+    ).fit(*load_diabetes(return_X_y=True))
+    trials = search.trials_
+    assert len(trials) == search.n_candidates_ == 7
+    by_tid = {t["tid"]: t for t in trials.trials}
+    for tid, score in zip(
+        search.cv_results_["hyperopt_tid"], search.cv_results_["mean_test_score"], strict=True
+    ):
+        assert by_tid[tid]["result"] == {"status": STATUS_OK, "loss": pytest.approx(-score)}
+
+
+# -- pipelines, nesting, clone, pickle -------------------------------------------
+
+
+def test_searching_a_pipeline_with_a_conditional_estimator_space():
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", SVC())])
+    space = [
+        {"clf": [SVC()], "clf__C": loguniform(1e-2, 1e2)},
+        {"clf": [LogisticRegression()], "clf__C": loguniform(1e-2, 1e2)},
+        {"clf": [KNeighborsClassifier()], "clf__n_neighbors": randint(1, 20)},
+    ]
+    search = HyperoptSearchCV(pipe, space, n_iter=15, cv=3, random_state=1).fit(X_iris, y_iris)
+    kinds = {type(p["clf"]).__name__ for p in search.cv_results_["params"]}
+    assert kinds == {"SVC", "LogisticRegression", "KNeighborsClassifier"}
+    # refit used a clone, never the object of the space
+    assert search.best_estimator_.named_steps["clf"] is not search.best_params_["clf"]
+    assert search.score(X_iris, y_iris) > 0.9
+    assert np.ma.is_masked(search.cv_results_["param_clf__n_neighbors"][0]) or (
+        type(search.cv_results_["params"][0]["clf"]) is KNeighborsClassifier
+    )
+
+
+def test_search_as_a_step_of_a_pipeline():
+    pipe = make_pipeline(
+        StandardScaler(),
+        HyperoptSearchCV(LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=4, cv=3),
+    )
+    pipe.fit(X_iris, y_iris)
+    assert pipe.predict_proba(X_iris).shape == (150, 3)
+
+
+def test_nested_cross_validation():
+    search = HyperoptSearchCV(
+        LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=4, cv=3, random_state=0
+    )
+    scores = cross_val_score(search, X_iris, y_iris, cv=3)
+    assert scores.shape == (3,) and np.all(scores > 0.8)
+
+
+def test_clone_keeps_parameters_and_drops_fitted_state():
+    search = HyperoptSearchCV(SVC(), {"C": [1, 2]}, n_iter=2, batch_size=1, random_state=3)
+    search.fit(X_iris, y_iris)
+    cloned = clone(search)
+    assert cloned.get_params()["batch_size"] == 1
+    assert cloned.get_params()["random_state"] == 3
+    assert not hasattr(cloned, "cv_results_")
+
+
+def test_pickle_unfitted_and_fitted():
+    search = HyperoptSearchCV(SVC(), {"C": loguniform(1e-2, 1e2)}, n_iter=4, random_state=0)
+    assert pickle.loads(pickle.dumps(search)).get_params()["n_iter"] == 4
+    search.fit(X_iris, y_iris)
+    loaded = pickle.loads(pickle.dumps(search))
+    np.testing.assert_array_equal(loaded.predict(X_iris), search.predict(X_iris))
+    assert len(loaded.trials_) == 4
+    assert loaded.best_params_ == search.best_params_
+
+
+def test_delegated_methods_exist_only_when_the_estimator_has_them():
+    search = HyperoptSearchCV(SVC(), {"C": [1, 2]}, n_iter=2).fit(X_iris, y_iris)
+    assert not hasattr(search, "predict_proba")
+    assert hasattr(search, "decision_function")
+    search = HyperoptSearchCV(LogisticRegression(), {"C": [1, 2]}, n_iter=2).fit(X_iris, y_iris)
+    assert search.predict_proba(X_iris).shape == (150, 3)
+
+
+# -- scoring and refit ---------------------------------------------------------------
+
+
+def test_multimetric_refit_by_name_optimises_that_metric():
+    search = HyperoptSearchCV(
+        LogisticRegression(max_iter=500),
+        {"C": loguniform(1e-4, 1e2)},
+        n_iter=8,
+        cv=3,
+        scoring={"acc": "accuracy", "nll": "neg_log_loss"},
+        refit="nll",
+        random_state=0,
+    ).fit(X_clf, y_clf)
+    results = search.cv_results_
+    assert search.best_index_ == int(np.argmax(results["mean_test_nll"]))
+    assert search.best_score_ == results["mean_test_nll"][search.best_index_]
+    losses = {t["tid"]: t["result"]["loss"] for t in search.trials_.trials}
+    told = [losses[tid] for tid in results["hyperopt_tid"]]
+    np.testing.assert_allclose(told, -results["mean_test_nll"])
+
+
+def test_callable_refit_picks_the_index_it_returns():
+    def lowest_c(cv_results):
+        return int(np.argmin(cv_results["param_C"].data.astype(float)))
+
+    search = HyperoptSearchCV(
+        LogisticRegression(),
+        {"C": loguniform(1e-3, 1e2)},
+        n_iter=6,
+        cv=3,
+        scoring=["accuracy", "f1_macro"],
+        refit=lowest_c,
+        random_state=0,
+    ).fit(X_iris, y_iris)
+    cs = [p["C"] for p in search.cv_results_["params"]]
+    assert search.best_params_["C"] == min(cs)
+    assert search.best_estimator_.C == min(cs)
+    # with a callable refit, the first metric guides hyperopt
+    losses = {t["tid"]: t["result"]["loss"] for t in search.trials_.trials}
+    first = search.cv_results_["mean_test_accuracy"]
+    told = [losses[tid] for tid in search.cv_results_["hyperopt_tid"]]
+    np.testing.assert_allclose(told, -first)
+
+
+def test_refit_false_with_multimetric_has_no_best_estimator():
+    search = HyperoptSearchCV(
+        LogisticRegression(),
+        {"C": [0.1, 1.0]},
+        n_iter=2,
+        scoring=["accuracy", "f1_macro"],
+        refit=False,
+    ).fit(X_iris, y_iris)
+    assert not hasattr(search, "best_estimator_")
+    assert len(search.cv_results_["params"]) == 2
+
+
+# -- metadata routing, groups ----------------------------------------------------------
+
+
+def test_sample_weight_reaches_the_estimator_with_metadata_routing():
+    weights = np.full(len(y_iris), 2.0)
+    with config_context(enable_metadata_routing=True):
+        est = WeightRecorder().set_fit_request(sample_weight=True)
+        search = HyperoptSearchCV(est, {"c": [1, 2]}, n_iter=2, cv=KFold(3)).fit(
+            X_iris, y_iris, sample_weight=weights
+        )
+    # 2/3 of the samples in each training fold, weight 2 each
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"], [200.0, 200.0])
+    assert search.best_estimator_.weight_sum_ == 300.0
+
+
+def test_sample_weight_is_passed_to_fit_without_routing():
+    weights = np.full(len(y_iris), 2.0)
+    search = HyperoptSearchCV(WeightRecorder(), {"c": [1, 2]}, n_iter=2, cv=KFold(3))
+    search.fit(X_iris, y_iris, sample_weight=weights)
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"], [200.0, 200.0])
+
+
+def test_groups_reach_the_splitter():
+    groups = np.repeat([0, 1, 2, 3], [30, 40, 40, 40])
+    search = HyperoptSearchCV(
+        LogisticRegression(), {"C": [0.1, 1.0, 10.0]}, n_iter=3, cv=LeaveOneGroupOut()
+    ).fit(X_iris, y_iris, groups=groups)
+    assert search.n_splits_ == 4
+
+
+def test_splits_are_fixed_for_the_whole_search():
+    # The scorer returns the sum of the test indices: identical for every
+    # candidate of every round iff the folds never change.
+    X = np.arange(60, dtype=float).reshape(-1, 1)
+    y = np.tile([0, 1], 30)
+
+    def index_sum(estimator, X_test, y_test):
+        return float(X_test.sum())
+
+    search = HyperoptSearchCV(
+        LogisticRegression(),
+        {"C": loguniform(1e-2, 1e2)},
+        n_iter=9,
+        batch_size=2,
+        n_initial_points=3,
+        cv=KFold(3, shuffle=True),  # no random_state: new folds on each split() call
+        scoring=index_sum,
+        random_state=0,
+    ).fit(X, y)
+    assert len(set(search.cv_results_["hyperopt_round"])) >= 4
+    for split in range(3):
+        column = search.cv_results_[f"split{split}_test_score"]
+        assert np.all(column == column[0])
+
+
+# -- failures ------------------------------------------------------------------------------
+
+
+def test_some_failing_candidates_are_told_as_failed_and_the_search_goes_on():
+    values = [0, 4, 1, 5, 2, 6]
+    est = ParamClassifier(fail_below=3)
+    with pytest.warns(FitFailedWarning):
+        search = HyperoptSearchCV(
+            est, {"p": values}, n_iter=6, batch_size=2, algo=in_order(list(range(6))), cv=2
+        ).fit(X_iris, y_iris)
+    results = search.cv_results_
+    assert [p["p"] for p in results["params"]] == values
+    failed = np.isnan(results["mean_test_score"])
+    assert failed.tolist() == [v < 3 for v in values]
+    statuses = {t["tid"]: t["result"]["status"] for t in search.trials_.trials}
+    assert [statuses[tid] for tid in results["hyperopt_tid"]] == [
+        STATUS_FAIL if v < 3 else STATUS_OK for v in values
+    ]
+    assert search.best_params_ == {"p": 4}
+
+
+def test_a_whole_failing_round_does_not_end_the_search():
+    # Rounds of 2: [0, 1] and [2, 0.5] fail entirely; then [3, 4], [5, 6] work.
+    values = [0, 1, 2, 0.5, 3, 4, 5, 6]
+    with pytest.warns(FitFailedWarning, match="All the 4 fits of this round failed"):
+        search = HyperoptSearchCV(
+            ParamClassifier(fail_below=2.5),
+            {"p": values},
+            n_iter=8,
+            batch_size=2,
+            algo=in_order(list(range(8))),
+            cv=2,
+        ).fit(X_iris, y_iris)
+    results = search.cv_results_
+    assert len(results["params"]) == 8
+    assert np.isnan(results["mean_test_score"][:4]).all()
+    assert np.isfinite(results["mean_test_score"][4:]).all()
+    assert results["hyperopt_round"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert search.best_params_ == {"p": 3}
+
+
+def test_numeric_error_score_is_stored_but_told_to_hyperopt_as_failure():
+    with pytest.warns(FitFailedWarning):
+        search = HyperoptSearchCV(
+            ParamClassifier(fail_below=2),
+            {"p": [0, 1, 2, 3]},
+            n_iter=4,
+            batch_size=2,
+            algo=in_order([0, 1, 2, 3]),
+            cv=2,
+            error_score=-100.0,
+        ).fit(X_iris, y_iris)
+    assert search.cv_results_["mean_test_score"].tolist()[:2] == [-100.0, -100.0]
+    statuses = [t["result"]["status"] for t in search.trials_.trials]
+    assert statuses == [STATUS_FAIL, STATUS_FAIL, STATUS_OK, STATUS_OK]
+
+
+def test_every_candidate_failing_raises_like_scikit_learn_and_keeps_the_results():
+    search = HyperoptSearchCV(
+        ParamClassifier(fail_below=100), {"p": uniform(0, 10)}, n_iter=4, batch_size=2, cv=2
+    )
+    with (
+        pytest.warns(FitFailedWarning),
+        pytest.raises(ValueError, match=r"All the 8 fits failed[\s\S]*failing region"),
+    ):
+        search.fit(X_iris, y_iris)
+    assert len(search.cv_results_["params"]) == 4
+    assert len(search.trials_) == 4
+
+
+def test_error_score_raise_raises_at_once():
+    search = HyperoptSearchCV(
+        ParamClassifier(fail_below=100),
+        {"p": uniform(0, 10)},
+        n_iter=10,
+        batch_size=2,
+        n_initial_points=2,
+        cv=2,
+        error_score="raise",
+    )
+    with pytest.raises(ValueError, match="failing region"):
+        search.fit(X_iris, y_iris)
+    assert len(search.trials_) == 2  # only the first round was asked
+
+
+def test_grid_search_still_raises_when_all_fits_fail():
+    """Our hook on scikit-learn's failure check changes nothing for others."""
+    with pytest.raises(ValueError, match="All the 4 fits failed"):
+        GridSearchCV(ParamClassifier(fail_below=100), {"p": [1, 2]}, cv=2).fit(X_iris, y_iris)
+
+
+# -- duplicates and exhaustion ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("algo", ["tpe", "rand", "anneal"])
+def test_no_candidate_is_fitted_twice_and_finite_spaces_stop_when_exhausted(algo):
+    grid = {"C": [0.1, 1.0, 10.0], "kernel": ["linear", "rbf"]}
+    with pytest.warns(UserWarning, match="only 6 distinct candidates"):
+        search = HyperoptSearchCV(SVC(), grid, n_iter=30, algo=algo, cv=2, random_state=0)
+        search.fit(X_iris, y_iris)
+    params = search.cv_results_["params"]
+    assert len(params) == 6 == search.n_candidates_
+    assert len({tuple(sorted(p.items())) for p in params}) == 6
+    assert search.stop_reason_ == "exhausted"
+
+
+def test_tpe_on_a_small_integer_space_never_repeats_a_candidate():
+    search = HyperoptSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": randint(1, 4), "min_samples_leaf": randint(1, 5)},
+        n_iter=12,
+        n_initial_points=3,
+        batch_size=1,
+        cv=2,
+        random_state=0,
+    ).fit(X_iris, y_iris)
+    keys = [tuple(sorted(p.items())) for p in search.cv_results_["params"]]
+    assert len(keys) == len(set(keys)) == 12
+    assert search.stop_reason_ == "n_iter"
+
+
+def test_space_of_one_candidate():
+    with pytest.warns(UserWarning, match="only 1 distinct"):
+        search = HyperoptSearchCV(SVC(), {"C": [1.0]}, n_iter=5, cv=2).fit(X_iris, y_iris)
+    assert search.cv_results_["params"] == [{"C": 1.0}]
+
+
+# -- reproducibility ------------------------------------------------------------------------
+
+
+def _params_sequence(random_state, **kwargs):
+    search = HyperoptSearchCV(
+        LogisticRegression(),
+        {"C": loguniform(1e-3, 1e3), "fit_intercept": [True, False]},
+        n_iter=10,
+        n_initial_points=4,
+        cv=2,
+        random_state=random_state,
+        **kwargs,
+    ).fit(X_iris, y_iris)
+    return search.cv_results_["params"]
+
+
+def test_same_int_seed_gives_the_same_candidates():
+    first = _params_sequence(42)
+    assert _params_sequence(42) == first
+    assert _params_sequence(43) != first
+
+
+@pytest.mark.parametrize(
+    "make_state", [np.random.RandomState, np.random.default_rng], ids=["RandomState", "Generator"]
+)
+def test_random_state_objects_are_accepted_and_reproducible(make_state):
+    assert _params_sequence(make_state(5)) == _params_sequence(make_state(5))
+
+
+def test_random_state_none_gives_different_searches():
+    assert _params_sequence(None) != _params_sequence(None)
+
+
+# -- algorithms ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("algo", ["tpe", "rand", "anneal"])
+def test_each_algorithm_runs_a_mixed_space(algo):
+    space = {
+        "C": loguniform(1e-3, 1e3),
+        "max_iter": randint(50, 200),
+        "fit_intercept": [True, False],
+        "tol": hp.loguniform("tol_label", -10, -2),
+    }
+    search = HyperoptSearchCV(
+        LogisticRegression(), space, n_iter=8, algo=algo, cv=2, random_state=0
+    ).fit(X_iris, y_iris)
+    assert len(search.cv_results_["params"]) == 8
+
+
+def test_atpe_needs_lightgbm_or_runs():
+    search = HyperoptSearchCV(LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, algo="atpe")
+    try:
+        import lightgbm  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="lightgbm"):
+            search.fit(X_iris, y_iris)
+    else:  # pragma: no cover - only where lightgbm is installed
+        search.set_params(n_iter=4, cv=2).fit(X_iris, y_iris)
+        assert len(search.cv_results_["params"]) == 4
+
+
+def test_initial_round_holds_the_random_start_up_candidates():
+    search = HyperoptSearchCV(
+        LogisticRegression(),
+        {"C": loguniform(1e-3, 1e3)},
+        n_iter=14,
+        n_initial_points=6,
+        batch_size=3,
+        cv=2,
+        random_state=0,
+    ).fit(X_iris, y_iris)
+    assert search.cv_results_["hyperopt_round"].tolist() == [0] * 6 + [1] * 3 + [2] * 3 + [3] * 2
+
+
+# -- reporting --------------------------------------------------------------------------------
+
+
+def test_verbose_prints_one_line_per_round(capsys):
+    HyperoptSearchCV(
+        LogisticRegression(),
+        {"C": loguniform(1e-2, 1e2)},
+        n_iter=9,
+        n_initial_points=5,
+        cv=2,
+        verbose=1,
+        random_state=0,
+    ).fit(X_iris, y_iris)
+    out = capsys.readouterr().out
+    rounds = re.findall(r"\[HyperoptSearchCV\] round (\d+): (\d+) candidates", out)
+    assert rounds == [("0", "5"), ("1", "4")]
+    assert "best score=" in out
+    assert "stopped (n_iter) after 9 candidates" in out
+
+
+def test_silent_by_default(capsys):
+    HyperoptSearchCV(LogisticRegression(), {"C": [1, 2]}, n_iter=2).fit(X_iris, y_iris)
+    assert capsys.readouterr().out == ""
+
+
+def test_progress_bar_callback_on_scikit_learn_with_callbacks():
+    callback = pytest.importorskip("sklearn.callback")
+    pytest.importorskip("rich")
+    search = HyperoptSearchCV(
+        LogisticRegression(), {"C": loguniform(1e-2, 1e2)}, n_iter=6, cv=2, random_state=0
+    )
+    search.set_callbacks(callback.ProgressBar())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not support callbacks")
+        search.fit(X_iris, y_iris)
+    assert len(search.cv_results_["params"]) == 6
+
+
+# -- bad input, all before any fit ----------------------------------------------------------
+
+
+class NeverFit(BaseEstimator):
+    def __init__(self, a=1):
+        self.a = a
+
+    def fit(self, X, y=None):
+        raise AssertionError("no model may be fitted before the input is validated")
+
+    def score(self, X, y=None):
+        return 0.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"param_distributions": {"b": [1, 2]}}, ValueError, "param_distributions.*'b'"),
+        (
+            {"param_distributions": [{"a": [1]}, {"zz": [1, 2]}]},
+            ValueError,
+            r"param_distributions \(dict 1\).*'zz'",
+        ),
+        ({"param_distributions": {"a": []}}, ValueError, "'a'.*empty"),
+        ({"param_distributions": {"a": "xy"}}, TypeError, "'a'.*str"),
+        ({"param_distributions": "a"}, InvalidParameterError, "param_distributions"),
+        ({"n_iter": 0}, InvalidParameterError, "n_iter"),
+        ({"algo": "bayes"}, InvalidParameterError, "algo"),
+        ({"batch_size": 0}, InvalidParameterError, "batch_size"),
+        ({"n_initial_points": -1}, InvalidParameterError, "n_initial_points"),
+        ({"n_initial_points": "many"}, InvalidParameterError, "n_initial_points"),
+        ({"random_state": "seed"}, InvalidParameterError, "random_state"),
+    ],
+)
+def test_bad_input_raises_a_clear_error_before_any_fit(kwargs, error, match):
+    params = {"param_distributions": {"a": [1, 2]}, **kwargs}
+    search = HyperoptSearchCV(NeverFit(), **params)
+    with pytest.raises(error, match=match):
+        search.fit(X_iris, y_iris)
+
+
+def test_init_stores_parameters_untouched():
+    space = {"C": loguniform(1e-2, 1e2)}
+    rng = np.random.default_rng(0)
+    search = HyperoptSearchCV(SVC(), space, random_state=rng, n_initial_points="auto")
+    params = search.get_params(deep=False)
+    assert params["param_distributions"] is space
+    assert params["random_state"] is rng
+    assert params["n_initial_points"] == "auto"

@@ -1,0 +1,272 @@
+"""Conversion of scikit-learn parameter spaces to hyperopt spaces, and back."""
+
+import numpy as np
+import pytest
+from hyperopt import hp
+from scipy import stats
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.svm import SVC
+
+from hyperopt_search import to_hyperopt_space
+from hyperopt_search._optimizer import HyperoptOptimizer, resolve_algo
+from hyperopt_search._space import (
+    BRANCH_LABEL,
+    Categorical,
+    Constant,
+    Expression,
+    Integer,
+    Normal,
+    Quantile,
+    Real,
+)
+
+
+def _prior_samples(space, n, seed=0):
+    """Draw ``n`` candidates from hyperopt's prior (rand.suggest) through the adapter."""
+    optimizer = HyperoptOptimizer(space, resolve_algo("rand", None), np.random.default_rng(seed))
+    return [c.params for c in optimizer.ask(n)]
+
+
+def _dims(space, branch=0):
+    return {dim.name: dim for dim in space.branches[branch].dimensions}
+
+
+# -- each kind of input --------------------------------------------------------
+
+
+def test_lists_tuples_and_arrays_are_categorical():
+    space = to_hyperopt_space(
+        {"a": [1, 2, 3], "b": ("x", None), "c": np.array([0.5, 1.5]), "d": [True, False]}
+    )
+    dims = _dims(space)
+    assert all(isinstance(d, Categorical) for d in dims.values())
+    assert dims["c"].options == (0.5, 1.5)
+    assert all(type(v) is float for v in dims["c"].options)  # native, not np.float64
+    params = _prior_samples(space, 30)
+    assert {p["a"] for p in params} == {1, 2, 3}
+    assert {p["b"] for p in params} == {"x", None}
+    assert all(type(p["d"]) is bool for p in params)
+
+
+def test_one_element_list_is_a_constant_not_a_dimension():
+    space = to_hyperopt_space({"kernel": ["rbf"], "C": [1, 10]})
+    dims = _dims(space)
+    assert isinstance(dims["kernel"], Constant)
+    assert space.labels == ("C",)
+    assert space.size == 2
+    assert all(p["kernel"] == "rbf" for p in _prior_samples(space, 2))
+
+
+def test_estimators_and_callables_as_options_come_back_as_the_same_objects():
+    svc, knn = SVC(), KNeighborsClassifier()
+    space = to_hyperopt_space({"clf": [svc, knn], "f": [np.log, np.sqrt]})
+    params = _prior_samples(space, 4)
+    assert {id(p["clf"]) for p in params} <= {id(svc), id(knn)}
+    assert {p["f"] for p in params} <= {np.log, np.sqrt}
+
+
+def test_scipy_uniform_loguniform_norm_map_to_matching_hyperopt_expressions():
+    space = to_hyperopt_space(
+        {
+            "u": stats.uniform(2, 3),
+            "l": stats.loguniform(1e-3, 1e2),
+            "r": stats.reciprocal(1, 10),
+            "n": stats.norm(1, 2),
+        }
+    )
+    dims = _dims(space)
+    assert dims["u"] == Real("u", "u", low=2.0, high=5.0)
+    assert dims["l"].log and dims["l"].low == pytest.approx(1e-3)
+    assert dims["r"].log and dims["r"].high == pytest.approx(10)
+    assert isinstance(dims["n"], Normal) and (dims["n"].mu, dims["n"].sigma) == (1.0, 2.0)
+    assert dims["u"].expr.pos_args[0].arg["obj"].name == "uniform"
+    assert dims["l"].expr.pos_args[0].arg["obj"].name == "loguniform"
+
+
+def test_shifted_loguniform_keeps_its_exact_prior_through_the_quantile_function():
+    dim = _dims(to_hyperopt_space({"x": stats.loguniform(1, 10, loc=5)}))["x"]
+    assert isinstance(dim, Quantile)
+
+
+def test_randint_keeps_scipys_exclusive_upper_bound():
+    space = to_hyperopt_space({"k": stats.randint(1, 5)})
+    assert _dims(space)["k"] == Integer("k", "k", low=1, high=4)
+    values = [p["k"] for p in _prior_samples(space, 200)]
+    assert set(values) == {1, 2, 3, 4}
+    assert all(type(v) is int for v in values)
+
+
+def test_any_other_scipy_distribution_goes_through_its_quantile_function():
+    space = to_hyperopt_space(
+        {"beta": stats.beta(2, 5), "gamma": stats.gamma(2), "poisson": stats.poisson(3)}
+    )
+    dims = _dims(space)
+    assert all(isinstance(d, Quantile) for d in dims.values())
+    params = _prior_samples(space, 50)
+    assert all(0 < p["beta"] < 1 and type(p["beta"]) is float for p in params)
+    assert all(p["gamma"] > 0 for p in params)
+    assert all(type(p["poisson"]) is int and p["poisson"] >= 0 for p in params)
+
+
+def test_hyperopt_expressions_pass_through_and_mix_with_the_rest():
+    space = to_hyperopt_space(
+        {"C": hp.loguniform("logC", -3, 3), "kernel": ["rbf", "linear"], "tol": [1e-3]}
+    )
+    dims = _dims(space)
+    assert isinstance(dims["C"], Expression) and dims["C"].labels == ("logC",)
+    params = _prior_samples(space, 20)
+    assert all(np.exp(-3) <= p["C"] <= np.exp(3) and type(p["C"]) is float for p in params)
+    assert {p["kernel"] for p in params} == {"rbf", "linear"}
+
+
+def test_hyperopt_choice_expression_decodes_to_its_options():
+    space = to_hyperopt_space({"n": hp.choice("n_choice", [3, 5, 7])})
+    assert {p["n"] for p in _prior_samples(space, 30)} == {3, 5, 7}
+
+
+# -- conditional spaces ------------------------------------------------------------
+
+
+def _three_branch_space():
+    return [
+        {"clf": [SVC()], "clf__C": stats.loguniform(1e-2, 1e2), "clf__kernel": ["rbf", "poly"]},
+        {"clf": [LogisticRegression()], "clf__C": stats.loguniform(1e-3, 1e3)},
+        {"clf": [KNeighborsClassifier()], "clf__n_neighbors": stats.randint(1, 30)},
+    ]
+
+
+def test_list_of_dicts_is_a_top_level_choice_with_unique_labels():
+    space = to_hyperopt_space(_three_branch_space())
+    assert len(space.branches) == 3
+    assert BRANCH_LABEL in space.labels
+    assert len(set(space.labels)) == len(space.labels)  # clf__C twice, two labels
+    assert "clf__C@0" in space.labels and "clf__C@1" in space.labels
+    params = _prior_samples(space, 60)
+    by_type = {}
+    for p in params:
+        by_type.setdefault(type(p["clf"]).__name__, []).append(p)
+    assert set(by_type) == {"SVC", "LogisticRegression", "KNeighborsClassifier"}
+    # only the active branch's parameters, with the branch's own ranges
+    assert all(set(p) == {"clf", "clf__C", "clf__kernel"} for p in by_type["SVC"])
+    assert all(set(p) == {"clf", "clf__C"} for p in by_type["LogisticRegression"])
+    assert all(set(p) == {"clf", "clf__n_neighbors"} for p in by_type["KNeighborsClassifier"])
+    assert all(1e-2 <= p["clf__C"] <= 1e2 for p in by_type["SVC"])
+    assert all(type(p["clf__n_neighbors"]) is int for p in by_type["KNeighborsClassifier"])
+
+
+def test_empty_dict_branch_is_one_candidate_without_parameters():
+    space = to_hyperopt_space([{}, {"C": [1, 2]}])
+    assert space.size == 3
+    assert {} in _prior_samples(space, 3)
+
+
+def test_same_expression_object_may_be_shared_by_branches():
+    shared = hp.uniform("shared_x", 0, 1)
+    space = to_hyperopt_space([{"a": [1], "x": shared}, {"a": [2], "x": shared}])
+    assert all(0 <= p["x"] <= 1 for p in _prior_samples(space, 10))
+
+
+# -- encode / decode -------------------------------------------------------------
+
+
+def test_decode_gives_native_python_types():
+    space = to_hyperopt_space(
+        {"i": stats.randint(0, 100), "f": stats.uniform(0, 1), "c": np.array([1, 2])}
+    )
+    params = space.decode({"i": [np.float64(41.6)], "f": [np.float64(0.25)], "c": [np.int64(1)]})
+    assert params == {"i": 42, "f": 0.25, "c": 2}
+    assert [type(v) for v in params.values()] == [int, float, int]
+
+
+def test_encode_round_trips_on_a_three_branch_space():
+    space = to_hyperopt_space(_three_branch_space())
+    for params in _prior_samples(space, 40):
+        assert space.decode(space.encode(params)) == params
+
+
+def test_encode_round_trips_quantile_dimensions():
+    space = to_hyperopt_space({"b": stats.beta(2, 5), "p": stats.poisson(4)})
+    for params in _prior_samples(space, 30):
+        decoded = space.decode(space.encode(params))
+        assert decoded["p"] == params["p"]
+        assert decoded["b"] == pytest.approx(params["b"], rel=1e-9)
+
+
+def test_encode_rejects_points_outside_the_space():
+    space = to_hyperopt_space({"k": stats.randint(1, 5), "c": ["a", "b"]})
+    with pytest.raises(ValueError, match="not in the search space"):
+        space.encode({"k": 5, "c": "a"})
+    with pytest.raises(ValueError, match="not in the search space"):
+        space.encode({"k": 2, "c": "z"})
+    with pytest.raises(ValueError, match="not in the search space"):
+        space.encode({"k": 2})
+
+
+def test_encode_keeps_true_apart_from_one():
+    space = to_hyperopt_space({"x": [1, True]})
+    assert space.encode({"x": True})["x"] == [1]
+    assert space.encode({"x": 1})["x"] == [0]
+
+
+def test_iter_vals_enumerates_a_finite_space_once():
+    space = to_hyperopt_space([{"a": [1, 2], "k": stats.randint(0, 3)}, {"b": ["x"]}])
+    keys = [space.key(v) for v in space.iter_vals()]
+    assert len(keys) == len(set(keys)) == space.size == 7
+
+
+def test_size_is_none_for_continuous_spaces():
+    assert to_hyperopt_space({"a": [1, 2], "x": stats.uniform()}).size is None
+
+
+def test_repr_shows_what_each_parameter_became():
+    text = repr(to_hyperopt_space(_three_branch_space()))
+    assert "branch 2:" in text
+    assert "clf__n_neighbors: integer in [1, 29]" in text
+    assert "clf__C: loguniform(0.001, 1000)" in text
+
+
+# -- errors -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"C": []}, "'C'.*empty list"),
+        ({"C": np.ones((2, 2))}, "'C'.*one-dimensional"),
+        ([], "empty list"),
+    ],
+)
+def test_bad_values_raise_value_error_naming_the_parameter(bad, match):
+    with pytest.raises(ValueError, match=match):
+        to_hyperopt_space(bad)
+
+
+class _OnlyRvs:
+    def rvs(self, random_state=None):
+        return 1.0
+
+
+@pytest.mark.parametrize(
+    "value, type_name",
+    [(_OnlyRvs(), "_OnlyRvs"), ("rbf", "str"), (3.0, "float"), (stats.beta, "beta_gen")],
+)
+def test_values_hyperopt_cannot_model_raise_type_error(value, type_name):
+    with pytest.raises(TypeError, match=rf"'C'.*{type_name}.*Expected .*scipy.stats"):
+        to_hyperopt_space({"C": value})
+
+
+def test_non_dict_items_and_non_string_names_raise_type_error():
+    with pytest.raises(TypeError, match="item 1"):
+        to_hyperopt_space([{"a": [1]}, ["a"]])
+    with pytest.raises(TypeError, match="strings"):
+        to_hyperopt_space({1: [1, 2]})
+    with pytest.raises(TypeError, match="dict or a list of dicts"):
+        to_hyperopt_space("C")
+
+
+def test_colliding_labels_raise():
+    with pytest.raises(ValueError, match="label 'C'"):
+        to_hyperopt_space({"C": [1, 2], "gamma": hp.uniform("C", 0, 1)})
+    with pytest.raises(ValueError, match="reserved"):
+        to_hyperopt_space({"x": hp.uniform(BRANCH_LABEL, 0, 1)})
