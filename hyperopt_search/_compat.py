@@ -1,19 +1,23 @@
 """Everything that depends on scikit-learn's private search machinery.
 
 ``HyperoptSearchCV`` builds on ``BaseSearchCV._run_search`` (a private hook all
-of scikit-learn's searches use). Two more private details matter and live only
-here, tested against the oldest and newest supported scikit-learn:
+of scikit-learn's searches use). Three more private details matter and live
+only here, tested against the oldest and newest supported scikit-learn:
 
 1. ``evaluate_candidates`` raises "All the N fits failed" when every fit of one
    call fails, dropping that call's results; for a sequential search, one bad
    round would end the whole search. scikit-learn's ``fit`` looks up
    ``_warn_or_raise_about_fit_failures`` in ``sklearn.model_selection._search``
-   at call time. We wrap that function once, at import: outside a
-   ``HyperoptSearchCV`` search the wrapper calls the original unchanged; inside
-   one (a context variable is set) it records which fits failed, and turns the
-   all-failed error of one round into a ``FitFailedWarning`` so the round's
-   rows (with ``error_score``) stay in ``cv_results_``.
-2. scikit-learn >= 1.9 passes a ``callback_ctx`` to ``_run_search``.
+   at call time, with the raw per-fit results of the call. We wrap that
+   function once, at import: outside a ``HyperoptSearchCV`` search the wrapper
+   calls the original unchanged; inside one (a context variable is set) it
+   records the raw results (which candidates failed; what a continued search
+   needs to rebuild ``cv_results_``) and turns the all-failed error of one
+   round into a ``FitFailedWarning``, so the round's rows (with
+   ``error_score``) stay in ``cv_results_``.
+2. ``BaseSearchCV._format_results`` turns raw results into ``cv_results_``; a
+   continued search prepends the earlier raw results there.
+3. scikit-learn >= 1.9 passes a ``callback_ctx`` to ``_run_search``.
 """
 
 from __future__ import annotations
@@ -28,47 +32,43 @@ from typing import Any
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search as _sklearn_search
 
-__all__ = ["FitFailureRecorder", "record_fit_failures"]
+__all__ = ["FitRecorder", "callback_task", "evaluate", "record_fits"]
 
-_ORIGINAL = getattr(_sklearn_search, "_warn_or_raise_about_fit_failures", None)
-_ACTIVE: contextvars.ContextVar[FitFailureRecorder | None] = contextvars.ContextVar(
-    "hyperopt_search_fit_failure_recorder", default=None
+_HOOK = "_warn_or_raise_about_fit_failures"
+_ORIGINAL = getattr(_sklearn_search, _HOOK, None)
+_ACTIVE: contextvars.ContextVar[FitRecorder | None] = contextvars.ContextVar(
+    "hyperopt_search_fit_recorder", default=None
 )
 
 
-class FitFailureRecorder:
-    """The fit errors of every ``evaluate_candidates`` call of one search.
+class FitRecorder:
+    """The raw per-fit results of every ``evaluate_candidates`` call of a search.
 
-    ``calls[i]`` holds, for the i-th call, the error text of each fit (in
-    scikit-learn's order: candidate-major, then split) or None for a success.
+    ``calls[i]`` is the list scikit-learn's ``_fit_and_score`` returned for the
+    i-th call (candidate-major, then split): dicts with ``fit_error`` (None or
+    the traceback text), ``test_scores``, ``fit_time``, ...
     """
 
     def __init__(self) -> None:
-        self.calls: list[list[str | None]] = []
+        self.calls: list[list[dict]] = []
 
-    @property
-    def supported(self) -> bool:
-        """Whether this scikit-learn lets us record (else: fallback mode)."""
-        return (
-            _ORIGINAL is not None
-            and getattr(_sklearn_search, "_warn_or_raise_about_fit_failures", None)
-            is _warn_or_raise_recording
+    def all_failed(self) -> bool:
+        """Whether every fit recorded so far failed."""
+        return bool(self.calls) and all(
+            out["fit_error"] is not None for call in self.calls for out in call
         )
 
     def raise_all_failed(self, error_score: Any) -> None:
         """Raise scikit-learn's own "All the N fits failed" error for the search."""
-        results = [{"fit_error": e} for call in self.calls for e in call]
-        if _ORIGINAL is not None:
-            _ORIGINAL(results, error_score)
-        raise ValueError(f"All the {len(results)} fits failed.")
+        _ORIGINAL([out for call in self.calls for out in call], error_score)
 
 
 def _warn_or_raise_recording(results: list[dict], error_score: Any) -> None:
     recorder = _ACTIVE.get()
     if recorder is None:
         return _ORIGINAL(results, error_score)
-    errors = [result["fit_error"] for result in results]
-    recorder.calls.append(errors)
+    recorder.calls.append(results)
+    errors = [out["fit_error"] for out in results]
     if errors and all(error is not None for error in errors):
         summary = "\n".join(
             f"{'-' * 80}\n{n} fits failed with the following error:\n{error}"
@@ -86,23 +86,25 @@ def _warn_or_raise_recording(results: list[dict], error_score: Any) -> None:
 
 
 if _ORIGINAL is not None and _ORIGINAL.__module__ != __name__:
-    _sklearn_search._warn_or_raise_about_fit_failures = _warn_or_raise_recording
+    setattr(_sklearn_search, _HOOK, _warn_or_raise_recording)
 
 
 @contextlib.contextmanager
-def record_fit_failures() -> Iterator[FitFailureRecorder]:
-    """Record fit failures of the ``evaluate_candidates`` calls in this block."""
-    recorder = FitFailureRecorder()
+def record_fits() -> Iterator[FitRecorder]:
+    """Record the raw results of the ``evaluate_candidates`` calls in this block."""
+    if getattr(_sklearn_search, _HOOK, None) is not _warn_or_raise_recording:
+        import sklearn
+
+        raise RuntimeError(
+            f"hyperopt-search does not support scikit-learn {sklearn.__version__}: "
+            f"sklearn.model_selection._search.{_HOOK} is missing."
+        )
+    recorder = FitRecorder()
     token = _ACTIVE.set(recorder)
     try:
         yield recorder
     finally:
         _ACTIVE.reset(token)
-
-
-def is_all_fits_failed_error(exc: BaseException) -> bool:
-    """Whether ``exc`` is scikit-learn's "All the N fits failed" error."""
-    return isinstance(exc, ValueError) and "fits failed" in str(exc)
 
 
 @contextlib.contextmanager

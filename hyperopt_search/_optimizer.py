@@ -203,6 +203,18 @@ class HyperoptOptimizer:
                 doc["result"] = {"status": STATUS_OK, "loss": float(loss)}
         self.trials.refresh()
 
+    def discard_pending(self) -> None:
+        """Forget proposed candidates that were never told (an interrupted round)."""
+        pending = [d for d in self.trials._dynamic_trials if d["state"] != JOB_STATE_DONE]
+        if not pending:
+            return
+        dropped = {d["tid"] for d in pending}
+        self.trials._dynamic_trials[:] = [
+            d for d in self.trials._dynamic_trials if d["tid"] not in dropped
+        ]
+        self._seen = {key: tid for key, tid in self._seen.items() if tid not in dropped}
+        self.trials.refresh()
+
     def add(self, params: dict[str, Any], loss: float | None) -> Candidate:
         """Insert an already evaluated candidate (warm start from known points)."""
         vals = self.space.encode(params)

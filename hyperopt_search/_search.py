@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import numbers
+import os
+import time
 import warnings
-from copy import deepcopy
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from . import _compat
 from ._optimizer import ALGORITHMS, Candidate, HyperoptOptimizer, resolve_algo
 from ._space import SearchSpace, to_hyperopt_space
+from ._state import (
+    SearchState,
+    data_fingerprint,
+    load_checkpoint,
+    save_checkpoint,
+    space_signature,
+)
+from ._stopping import StoppingRules
 
 __all__ = ["HyperoptSearchCV"]
 
@@ -130,6 +140,42 @@ class HyperoptSearchCV(BaseSearchCV):
     return_train_score : bool, default=False
         Whether ``cv_results_`` includes training scores.
 
+    n_iter_no_change : int, default=None
+        Stop when the best score has not improved by more than ``tol`` for
+        this many consecutive candidates (checked after each round, so a
+        round in flight is finished). None disables it.
+
+    tol : float, default=0.0
+        The improvement ``n_iter_no_change`` asks for.
+
+    timeout : float, default=None
+        Seconds of wall time: no new round starts after it (the first round
+        of a fit always runs), and the search ends with what finished.
+
+    score_threshold : float, default=None
+        Stop as soon as a candidate reaches this mean test score (of the
+        metric hyperopt optimises), after its round.
+
+    monitor : callable, default=None
+        Called after every round as ``monitor(search, cv_results)``, with the
+        results of all candidates so far (formatted like ``cv_results_``).
+        Returning True stops the search; its exceptions are not caught (the
+        finished candidates are still kept, see Notes).
+
+    warm_start : bool, default=False
+        When True, ``fit`` on the same data continues the previous search of
+        this object: earlier candidates stay in ``cv_results_`` and in
+        ``trials_`` and are not refitted, and the search runs until
+        ``n_iter`` candidates in total. Fitting different data (or another
+        space) raises a ``ValueError``.
+
+    checkpoint : str or path-like, default=None
+        A file where the state needed to resume is written after every round
+        (atomically: a killed process loses at most the round in flight).
+        When the file exists, ``fit`` resumes from it, like ``warm_start``;
+        a corrupt or mismatched file raises and is never overwritten. It is a
+        pickle: only load checkpoints you wrote.
+
     Attributes
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
@@ -174,9 +220,11 @@ class HyperoptSearchCV(BaseSearchCV):
         Number of candidates evaluated.
 
     stop_reason_ : str
-        Why the search stopped: ``"n_iter"`` (budget used) or
-        ``"exhausted"`` (every distinct candidate of a finite space was
-        evaluated).
+        Why the search stopped: ``"n_iter"`` (budget used), ``"exhausted"``
+        (every distinct candidate of a finite space was evaluated),
+        ``"n_iter_no_change"``, ``"timeout"``, ``"score_threshold"``,
+        ``"monitor"``, or ``"interrupted"`` (an exception, such as
+        ``KeyboardInterrupt``, ended it).
 
     classes_ : ndarray of shape (n_classes,)
         The classes labels (only for classifiers with ``refit``).
@@ -199,6 +247,18 @@ class HyperoptSearchCV(BaseSearchCV):
     scikit-learn. Where scikit-learn raises "All the N fits failed" for a
     call whose every fit failed, this search warns and goes on, unless every
     candidate of the search failed.
+
+    When ``fit`` is interrupted (``KeyboardInterrupt``, an error, a failing
+    ``monitor``), the finished rounds are kept before the exception
+    propagates: ``cv_results_``, ``trials_``, ``best_index_``,
+    ``best_score_`` and ``best_params_`` describe them (there is no
+    ``best_estimator_``), and ``fit`` with ``warm_start=True`` continues from
+    them. A fitted or interrupted search pickles with that state.
+
+    A continued search (``warm_start``, ``checkpoint``) reuses the folds of
+    its first fit and continues the same random sequence: with rounds that
+    end on the same candidates, it proposes what one long search with the
+    same seed would have.
 
     Examples
     --------
@@ -232,6 +292,13 @@ class HyperoptSearchCV(BaseSearchCV):
         ],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state", np.random.Generator],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "timeout": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "score_threshold": [numbers.Real, None],
+        "monitor": [callable, None],
+        "warm_start": ["boolean"],
+        "checkpoint": [str, os.PathLike, None],
     }
 
     def __init__(
@@ -252,6 +319,13 @@ class HyperoptSearchCV(BaseSearchCV):
         random_state=None,
         error_score=np.nan,
         return_train_score=False,
+        n_iter_no_change=None,
+        tol=0.0,
+        timeout=None,
+        score_threshold=None,
+        monitor=None,
+        warm_start=False,
+        checkpoint=None,
     ):
         self.param_distributions = param_distributions
         self.n_iter = n_iter
@@ -259,6 +333,13 @@ class HyperoptSearchCV(BaseSearchCV):
         self.n_initial_points = n_initial_points
         self.batch_size = batch_size
         self.random_state = random_state
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.timeout = timeout
+        self.score_threshold = score_threshold
+        self.monitor = monitor
+        self.warm_start = warm_start
+        self.checkpoint = checkpoint
         super().__init__(
             estimator=estimator,
             scoring=scoring,
@@ -277,10 +358,39 @@ class HyperoptSearchCV(BaseSearchCV):
         # so a search around a multi-output regressor would claim it is not.
         # `required` stays False: without y, every fit fails and the search
         # raises scikit-learn's "All the N fits failed", as GridSearchCV does.
-        target_tags = deepcopy(get_tags(self.estimator).target_tags)
+        target_tags = copy.deepcopy(get_tags(self.estimator).target_tags)
         target_tags.required = tags.target_tags.required
         tags.target_tags = target_tags
         return tags
+
+    def fit(self, X, y=None, **params):
+        """Run the search: rounds of candidates chosen by hyperopt, cross-validated.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_output), default=None
+            Target relative to X; None for unsupervised learning.
+
+        **params : dict of str -> object
+            Parameters passed to the ``fit`` method of the estimator, the
+            scorer and the CV splitter (``groups``), as for
+            :meth:`sklearn.model_selection.GridSearchCV.fit`.
+
+        Returns
+        -------
+        self : object
+            Instance of fitted estimator.
+        """
+        # The data identity lets a continued search refuse different data.
+        self._fit_fingerprint = data_fingerprint(X, y, params)
+        try:
+            return super().fit(X, y, **params)
+        finally:
+            del self._fit_fingerprint
+            self.__dict__.pop("_prior", None)
 
     # -- set-up, all before any fit ------------------------------------------
 
@@ -301,9 +411,49 @@ class HyperoptSearchCV(BaseSearchCV):
                 ) from exc
         return space
 
-    def _make_optimizer(self, space: SearchSpace) -> HyperoptOptimizer:
+    def _prior_state(self, space: SearchSpace) -> SearchState | None:
+        """The state to continue from (checkpoint file, or previous fit), checked."""
+        state, source = None, None
+        if self.checkpoint is not None:
+            state = load_checkpoint(self.checkpoint)
+            source = f"the checkpoint {os.fspath(self.checkpoint)!r}"
+        if state is None and self.warm_start:
+            state, source = getattr(self, "_search_state", None), "the previous fit"
+        if state is None:
+            return None
+        restart = (
+            "Fit the data it was started on, or start a new search "
+            "(warm_start=False, or another checkpoint path)."
+        )
+        if state.data_fingerprint != self._fit_fingerprint:
+            raise ValueError(
+                f"Cannot continue the search of {source}: it was run on different "
+                f"data (X, y or fit parameters). {restart}"
+            )
+        if state.space_signature != space_signature(space):
+            raise ValueError(
+                f"Cannot continue the search of {source}: it was run with different "
+                f"param_distributions. {restart}"
+            )
+        if state.n_candidates >= self.n_iter:
+            raise ValueError(
+                f"The search of {source} already evaluated {state.n_candidates} "
+                f"candidates and n_iter={self.n_iter}: raise n_iter to continue it."
+            )
+        if space.size is not None and state.n_candidates >= space.size:
+            raise ValueError(
+                f"The search of {source} already evaluated all {space.size} "
+                "candidates of the search space: there is nothing left to continue."
+            )
+        return state
+
+    def _make_optimizer(self, space: SearchSpace, prior: SearchState | None):
         n_initial = self._resolved_n_initial_points() if self.algo == "tpe" else None
         algo = resolve_algo(self.algo, n_initial)
+        if prior is not None:
+            # Copies: the previous fit's state stays as it was if this one fails.
+            rng, trials = copy.deepcopy(prior.rng), copy.deepcopy(prior.trials)
+            return HyperoptOptimizer(space, algo, rng, trials=trials)
         random_state = self.random_state
         if isinstance(random_state, np.random.Generator):
             seed = int(random_state.integers(2**32))
@@ -311,31 +461,41 @@ class HyperoptSearchCV(BaseSearchCV):
             seed = int(check_random_state(random_state).randint(2**31 - 1))
         return HyperoptOptimizer(space, algo, np.random.default_rng(seed))
 
-    def _round_sizes(self):
-        """Sizes of the rounds: the initial random round, then batches."""
-        first = self.batch_size
-        if self.algo == "tpe":
-            first = max(first, self._resolved_n_initial_points())
-        yield first
+    def _round_sizes(self, first_round: int):
+        """Sizes of the rounds from ``first_round``: the initial one, then batches."""
+        if first_round == 0 and self.algo == "tpe":
+            yield max(self.batch_size, self._resolved_n_initial_points())
         while True:
             yield self.batch_size
 
     # -- the search loop -------------------------------------------------------
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
-        """Ask hyperopt for rounds of candidates until ``n_iter`` are evaluated."""
+        """Ask hyperopt for rounds of candidates until a stopping rule holds."""
         space = self._check_space()
-        optimizer = self._make_optimizer(space)
+        prior = self._prior_state(space)
+        optimizer = self._make_optimizer(space, prior)
+        run = _Run(
+            prior=prior,
+            signature=space_signature(space),
+            fingerprint=self._fit_fingerprint,
+            optimizer=optimizer,
+            cv=_FixedSplits(
+                self.cv,
+                classifier=is_classifier(self.estimator),
+                splits=None if prior is None else prior.splits,
+            ),
+        )
+        self._prior = prior  # read by _format_results
         self.search_space_ = space
         self.trials_ = optimizer.trials
-        self.n_candidates_ = 0
+        self.n_candidates_ = run.n_candidates
         self.stop_reason_ = "n_iter"
-        cv = _FixedSplits(self.cv, classifier=is_classifier(self.estimator))
-        results: dict[str, Any] | None = None
-
+        rules = StoppingRules(self.n_iter_no_change, self.tol, self.score_threshold, self.timeout)
+        start = time.monotonic()
         try:
             with (
-                _compat.record_fit_failures() as recorder,
+                _compat.record_fits() as run.recorder,
                 _compat.callback_task(
                     callback_ctx,
                     self,
@@ -344,76 +504,85 @@ class HyperoptSearchCV(BaseSearchCV):
                     sequential_subtasks=True,
                 ) as search_ctx,
             ):
-                for round_index, size in enumerate(self._round_sizes()):
-                    remaining = self.n_iter - self.n_candidates_
+                sizes = self._round_sizes(run.n_rounds)
+                for size in sizes:
+                    remaining = self.n_iter - run.n_candidates
                     if remaining <= 0:
+                        break
+                    if run.n_rounds_this_fit and (reason := rules.before_round(
+                        time.monotonic() - start
+                    )):  # fmt: skip
+                        self.stop_reason_ = reason
                         break
                     batch = optimizer.ask(min(size, remaining))
                     if batch:
-                        results = self._evaluate_round(
-                            evaluate_candidates, batch, round_index, cv, search_ctx,
-                            optimizer, recorder, results,
-                        )  # fmt: skip
+                        self._evaluate_round(evaluate_candidates, run, batch, search_ctx)
+                        if reason := self._stop_after_round(rules, run.results):
+                            self.stop_reason_ = reason
+                            break
                     if optimizer.exhausted:
                         self.stop_reason_ = "exhausted"
                         break
-                if (
-                    recorder.supported
-                    and recorder.calls
-                    and all(error is not None for call in recorder.calls for error in call)
-                ):
-                    recorder.raise_all_failed(self.error_score)
+                if run.recorder.all_failed() and (prior is None or not prior.n_candidates):
+                    run.recorder.raise_all_failed(self.error_score)
         except BaseException:
-            # Never lose finished work: keep what was evaluated on the object.
-            self._keep_partial_results(results)
+            # Never lose finished work: keep the finished rounds on the object.
+            self.stop_reason_ = "interrupted"
+            optimizer.discard_pending()
+            self._search_state = run.state()
+            self._keep_partial_results(run.results)
             raise
-        self._report_stop(space)
+        self._search_state = run.state()
+        self._report_stop()
 
-    def _evaluate_round(
-        self, evaluate_candidates, batch, round_index, cv, search_ctx, optimizer,
-        recorder, results,
-    ):  # fmt: skip
+    def _evaluate_round(self, evaluate_candidates, run: _Run, batch, search_ctx) -> None:
         """Cross-validate one round of candidates and tell hyperopt the losses."""
+        cv = run.cv
         more_results = {
-            "hyperopt_round": [round_index] * len(batch),
+            "hyperopt_round": [run.n_rounds] * len(batch),
             "hyperopt_tid": [c.tid for c in batch],
         }
-        n_calls = len(recorder.calls)
-        try:
-            with _compat.callback_task(
-                search_ctx,
-                self,
-                task_name="round",
-                max_subtasks=len(batch) * len(cv.splits) if cv.splits else None,
-                sequential_subtasks=False,
-            ) as round_ctx:
-                results = _compat.evaluate(
-                    evaluate_candidates,
-                    [c.params for c in batch],
-                    cv=cv,
-                    more_results=more_results,
-                    callback_ctx=round_ctx,
-                )
-        except ValueError as exc:
-            # Only without the recorder (an unknown scikit-learn) does a round
-            # whose fits all failed raise; its rows are then lost.
-            if recorder.supported or not _compat.is_all_fits_failed_error(exc):
-                raise
-            warnings.warn(
-                f"All fits of {len(batch)} candidates failed; they are left out "
-                f"of cv_results_ on this scikit-learn version.\n{exc}",
-                UserWarning,
-                stacklevel=3,
+        with _compat.callback_task(
+            search_ctx,
+            self,
+            task_name="round",
+            max_subtasks=len(batch) * len(cv.splits) if cv.splits else None,
+            sequential_subtasks=False,
+        ) as round_ctx:
+            results = _compat.evaluate(
+                evaluate_candidates,
+                [c.params for c in batch],
+                cv=cv,
+                more_results=more_results,
+                callback_ctx=round_ctx,
             )
-            optimizer.tell({c.tid: None for c in batch})
-            return results
-
-        errors = recorder.calls[n_calls] if len(recorder.calls) > n_calls else None
-        optimizer.tell(self._losses(results, batch, errors, len(cv.splits)))
-        self.n_candidates_ += len(batch)
+        outs = run.recorder.calls[-1]
+        run.optimizer.tell(self._losses(results, batch, outs, len(cv.splits)))
+        run.add_round(batch, outs, more_results, results)
+        self.n_candidates_ = run.n_candidates
+        if self.checkpoint is not None:
+            save_checkpoint(self.checkpoint, run.state())
         if self.verbose > 0:
-            self._print_round(round_index, batch, results)
-        return results
+            self._print_round(run.n_rounds - 1, batch, results)
+
+    def _stop_after_round(self, rules: StoppingRules, results) -> str | None:
+        scores = results[f"mean_test_{self._objective_metric(results)}"]
+        reason = rules.after_round(np.asarray(scores, dtype=float).tolist())
+        if reason is None and self.monitor is not None and self.monitor(self, results):
+            reason = "monitor"
+        return reason
+
+    def _format_results(self, candidate_params, n_splits, out, more_results=None):
+        # A continued search puts the earlier candidates' raw results first.
+        prior = getattr(self, "_prior", None)
+        if prior is not None:
+            candidate_params = prior.params + list(candidate_params)
+            out = prior.outs + list(out)
+            more_results = {
+                key: prior.more_results[key] + list(values)
+                for key, values in (more_results or {}).items()
+            }
+        return super()._format_results(candidate_params, n_splits, out, more_results)
 
     def _objective_metric(self, results: dict[str, Any]) -> str:
         """The metric hyperopt optimises: the refit metric, else the first."""
@@ -423,15 +592,14 @@ class HyperoptSearchCV(BaseSearchCV):
         return metrics[0]
 
     def _losses(
-        self, results, batch: list[Candidate], errors, n_splits: int
+        self, results, batch: list[Candidate], outs: list[dict], n_splits: int
     ) -> dict[int, float | None]:
         """hyperopt losses of the last ``len(batch)`` rows: ``-score`` or None."""
         scores = results[f"mean_test_{self._objective_metric(results)}"][-len(batch) :]
         losses = {}
         for i, (candidate, score) in enumerate(zip(batch, scores, strict=True)):
-            failed = errors is not None and any(
-                e is not None for e in errors[i * n_splits : (i + 1) * n_splits]
-            )
+            fits = outs[i * n_splits : (i + 1) * n_splits]
+            failed = any(out["fit_error"] is not None for out in fits)
             losses[candidate.tid] = None if failed or not np.isfinite(score) else -float(score)
         return losses
 
@@ -450,7 +618,7 @@ class HyperoptSearchCV(BaseSearchCV):
             f"{self.n_candidates_}/{self.n_iter} evaluated, best {metric}={best:.5g}"
         )
 
-    def _report_stop(self, space: SearchSpace) -> None:
+    def _report_stop(self) -> None:
         if self.stop_reason_ == "exhausted":
             message = (
                 f"The search space has only {self.n_candidates_} distinct candidates, "
@@ -468,12 +636,60 @@ class HyperoptSearchCV(BaseSearchCV):
         if results is None:
             return
         self.cv_results_ = results
+        self.n_candidates_ = len(results["params"])
         metric, best = self._best_so_far(results)
-        scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
         if np.isfinite(best):
+            scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
             self.best_index_ = int(np.nanargmax(np.where(np.isfinite(scores), scores, np.nan)))
             self.best_score_ = best
             self.best_params_ = results["params"][self.best_index_]
+
+
+class _Run:
+    """Book-keeping of one ``fit``: what it continues from and what it adds."""
+
+    def __init__(self, *, prior, signature, fingerprint, optimizer, cv):
+        self.prior = prior
+        self.signature = signature
+        self.fingerprint = fingerprint
+        self.optimizer = optimizer
+        self.cv = cv
+        self.recorder: _compat.FitRecorder | None = None
+        self.params: list[dict] = [] if prior is None else list(prior.params)
+        self.outs: list[dict] = [] if prior is None else list(prior.outs)
+        self.more_results: dict[str, list] = (
+            {} if prior is None else {k: list(v) for k, v in prior.more_results.items()}
+        )
+        self.n_rounds = 0 if prior is None else prior.n_rounds
+        self.n_rounds_this_fit = 0
+        self.results: dict[str, Any] | None = None
+
+    @property
+    def n_candidates(self) -> int:
+        return len(self.params)
+
+    def add_round(self, batch, outs, more_results, results) -> None:
+        self.params.extend(c.params for c in batch)
+        self.outs.extend(outs)
+        for key, values in more_results.items():
+            self.more_results.setdefault(key, []).extend(values)
+        self.n_rounds += 1
+        self.n_rounds_this_fit += 1
+        self.results = results
+
+    def state(self) -> SearchState:
+        """The finished rounds, as a record to continue from."""
+        return SearchState(
+            space_signature=self.signature,
+            data_fingerprint=self.fingerprint,
+            splits=self.cv.splits,
+            trials=self.optimizer.trials,
+            rng=self.optimizer.rng,
+            params=list(self.params),
+            outs=list(self.outs),
+            more_results={k: list(v) for k, v in self.more_results.items()},
+            n_rounds=self.n_rounds,
+        )
 
 
 class _FixedSplits:
@@ -481,13 +697,14 @@ class _FixedSplits:
 
     ``evaluate_candidates`` calls ``cv.split`` on every call: a shuffling
     splitter without an integer ``random_state`` would give new folds each
-    round, making candidates of different rounds incomparable.
+    round, making candidates of different rounds incomparable. A continued
+    search passes the folds of its first fit as ``splits``.
     """
 
-    def __init__(self, cv, *, classifier: bool):
+    def __init__(self, cv, *, classifier: bool, splits: list | None = None):
         self.cv = cv
         self.classifier = classifier
-        self.splits: list | None = None
+        self.splits = splits
 
     def split(self, X, y=None, **params):
         if self.splits is None:
@@ -496,4 +713,6 @@ class _FixedSplits:
         return iter(self.splits)
 
     def get_n_splits(self, X=None, y=None, **params):
+        if self.splits is not None:
+            return len(self.splits)
         return check_cv(self.cv, y, classifier=self.classifier).get_n_splits(X, y, **params)

@@ -40,7 +40,13 @@ from ._space import Categorical, Constant, Expression, Quantile, Real, SearchSpa
 __all__ = ["ConvergenceDisplay", "ParameterPairDisplay", "ParameterSlicesDisplay"]
 
 #: Style of the failed-candidate markers, shared by every display.
-_FAILED_STYLE = {"marker": "x", "color": "tab:red", "linestyle": "none", "clip_on": False}
+_FAILED_STYLE = {
+    "marker": "x",
+    "color": "tab:red",
+    "linestyle": "none",
+    "clip_on": False,
+    "in_layout": False,
+}
 #: Vertical position (axes fraction) of the failed-candidate markers.
 _FAILED_Y = 0.03
 #: Half-width of the random horizontal spread of a categorical strip.
@@ -136,6 +142,7 @@ class _Parameter:
     name: str
     scale: str  # "linear", "log" or "categorical"
     categories: list = field(default_factory=list)
+    integer: bool = False  # integer ticks on a numeric axis
 
 
 def _is_real(value: Any) -> bool:
@@ -280,24 +287,29 @@ def _check_parameters(params, parameters, scales, categories) -> list[_Parameter
     categories = {} if categories is None else dict(categories)
     records = []
     for name in parameters:
-        scale = scales.get(name, "categorical" if name in categories else "linear")
+        values = [candidate[name] for candidate in params if name in candidate]
+        numeric = all(_is_real(v) for v in values) and name not in categories
+        scale = scales.get(name, "linear" if numeric else "categorical")
         if scale not in {"linear", "log", "categorical"}:
             raise ValueError(
                 f"The scale of {name!r} must be 'linear', 'log' or 'categorical', got {scale!r}."
             )
-        records.append(_Parameter(name, scale, list(categories.get(name, []))))
+        integer = scale == "linear" and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values
+        )
+        records.append(_Parameter(name, scale, list(categories.get(name, [])), integer))
     return records
 
 
 def _label(value: Any) -> str:
     """A short tick label for a categorical value."""
     if isinstance(value, BaseEstimator):
-        text = type(value).__name__
-    elif isinstance(value, float):
+        return type(value).__name__
+    if isinstance(value, float):
         text = f"{value:g}"
     else:
         text = str(value)
-    return text if len(text) <= 20 else text[:19] + "\u2026"
+    return text if len(text) <= 24 else text[:23] + "\u2026"
 
 
 def _coordinates(parameter: _Parameter, params, rows: np.ndarray, rng) -> np.ndarray:
@@ -313,6 +325,10 @@ def _set_scale(ax, parameter: _Parameter, axis: str) -> None:
     """Log scale or categorical ticks on ``axis`` ("x" or "y") of ``ax``."""
     if parameter.scale == "log":
         getattr(ax, f"set_{axis}scale")("log")
+    elif parameter.integer:
+        from matplotlib.ticker import MaxNLocator
+
+        getattr(ax, f"{axis}axis").set_major_locator(MaxNLocator(integer=True))
     elif parameter.scale == "categorical":
         n = len(parameter.categories)
         getattr(ax, f"set_{axis}ticks")(np.arange(n), [_label(v) for v in parameter.categories])
@@ -569,8 +585,8 @@ class ParameterSlicesDisplay:
         value in ``params``, with guessed scales.
 
     scales : dict of str to {"linear", "log", "categorical"}, default=None
-        Axis scale of each parameter (default ``"linear"``, or
-        ``"categorical"`` for parameters in ``categories``).
+        Axis scale of each parameter. By default ``"linear"`` for numbers,
+        ``"categorical"`` for other values and parameters in ``categories``.
 
     categories : dict of str to list, default=None
         Order of the values of categorical parameters.
@@ -799,8 +815,8 @@ class ParameterPairDisplay:
         Which candidates failed (non-finite scores always count as failed).
 
     scales : dict of str to {"linear", "log", "categorical"}, default=None
-        Axis scale of each parameter (default ``"linear"``, or
-        ``"categorical"`` for parameters in ``categories``).
+        Axis scale of each parameter. By default ``"linear"`` for numbers,
+        ``"categorical"`` for other values and parameters in ``categories``.
 
     categories : dict of str to list, default=None
         Order of the values of categorical parameters.

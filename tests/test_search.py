@@ -414,7 +414,9 @@ def test_error_score_raise_raises_at_once():
     )
     with pytest.raises(ValueError, match="failing region"):
         search.fit(X_iris, y_iris)
-    assert len(search.trials_) == 2  # only the first round was asked
+    assert search.stop_reason_ == "interrupted"
+    assert not hasattr(search, "cv_results_")  # no round finished
+    assert len(search.trials_) == 0  # the round in flight is not kept
 
 
 def test_grid_search_still_raises_when_all_fits_fail():
