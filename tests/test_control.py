@@ -1,0 +1,348 @@
+"""Search control: stopping rules, warm start, interrupts, pickling, checkpoints."""
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import loguniform, uniform
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+from hyperopt_search import HyperoptSearchCV
+from hyperopt_search._stopping import candidates_without_improvement
+
+X, y = load_iris(return_X_y=True)
+
+
+class ScoreIsP(ClassifierMixin, BaseEstimator):
+    """Scores ``p``; logs every fit; raises KeyboardInterrupt for ``p > interrupt_above``."""
+
+    fitted: list = []  # a deliberate class-level log: tests run with n_jobs=1
+
+    def __init__(self, p=0.0, interrupt_above=None):
+        self.p = p
+        self.interrupt_above = interrupt_above
+
+    def fit(self, X, y):
+        if self.interrupt_above is not None and self.p > self.interrupt_above:
+            raise KeyboardInterrupt
+        ScoreIsP.fitted.append(self.p)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y):
+        return self.p
+
+
+@pytest.fixture(autouse=True)
+def _clear_fit_log():
+    ScoreIsP.fitted.clear()
+
+
+def _search(**kwargs):
+    params = {
+        "n_iter": 20,
+        "n_initial_points": 4,
+        "batch_size": 2,
+        "cv": 2,
+        "random_state": 0,
+        **kwargs,
+    }
+    return HyperoptSearchCV(ScoreIsP(), {"p": uniform(0, 1)}, **params)
+
+
+# -- stopping rules ------------------------------------------------------------
+
+
+def test_candidates_without_improvement_counts_trailing_non_improvements():
+    assert candidates_without_improvement([], 0.0) == 0
+    assert candidates_without_improvement([0.1, 0.5, 0.4, 0.3], 0.0) == 2
+    assert candidates_without_improvement([0.1, 0.5, 0.52], 0.05) == 1
+    assert candidates_without_improvement([0.1, float("nan"), 0.2], 0.0) == 0
+    assert candidates_without_improvement([0.1, float("nan")], 0.0) == 1
+
+
+def test_n_iter_no_change_stops_and_refits_the_best_so_far():
+    search = _search(n_iter=200, n_iter_no_change=5).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert search.stop_reason_ == "n_iter_no_change"
+    assert search.n_candidates_ == len(scores) < 200
+    assert candidates_without_improvement(scores, 0.0) >= 5
+    assert candidates_without_improvement(scores[:-2], 0.0) < 5  # not a round later
+    assert search.best_params_["p"] == max(scores)
+    assert search.best_estimator_.p == max(scores)
+
+
+def test_tol_makes_small_improvements_not_count():
+    strict = _search(n_iter=200, n_iter_no_change=4, tol=0.0).fit(X, y)
+    loose = _search(n_iter=200, n_iter_no_change=4, tol=0.2).fit(X, y)
+    assert loose.n_candidates_ <= strict.n_candidates_
+    assert candidates_without_improvement(loose.cv_results_["mean_test_score"], 0.2) >= 4
+
+
+def test_score_threshold_stops_after_the_round_that_reaches_it():
+    search = _search(n_iter=200, score_threshold=0.9).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert search.stop_reason_ == "score_threshold"
+    assert scores.max() >= 0.9
+    rounds = search.cv_results_["hyperopt_round"]
+    assert scores[rounds < rounds[-1]].max() < 0.9  # no earlier round had reached it
+    assert search.best_score_ == scores.max()
+
+
+def test_timeout_stops_starting_rounds():
+    # Any positive timeout has passed once the first round took any time at all.
+    search = _search(n_iter=200, timeout=1e-9).fit(X, y)
+    assert search.stop_reason_ == "timeout"
+    assert search.n_candidates_ == 4  # the first round always runs
+
+
+def test_monitor_sees_every_round_and_can_stop_the_search():
+    seen = []
+
+    def monitor(search, results):
+        seen.append((search.n_candidates_, len(results["params"])))
+        return len(results["params"]) >= 8
+
+    search = _search(monitor=monitor).fit(X, y)
+    assert seen == [(4, 4), (6, 6), (8, 8)]
+    assert search.stop_reason_ == "monitor"
+    assert search.n_candidates_ == 8
+
+
+def test_monitor_exceptions_propagate_and_keep_the_finished_rounds():
+    def monitor(search, results):
+        if len(results["params"]) >= 6:
+            raise RuntimeError("monitor says no")
+
+    search = _search(monitor=monitor)
+    with pytest.raises(RuntimeError, match="monitor says no"):
+        search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 6
+    assert search.stop_reason_ == "interrupted"
+
+
+def test_verbose_reports_why_it_stopped(capsys):
+    _search(n_iter=200, score_threshold=0.5, verbose=1).fit(X, y)
+    assert "stopped (score_threshold)" in capsys.readouterr().out
+
+
+# -- warm start ----------------------------------------------------------------
+
+
+def test_warm_start_continues_without_refitting_and_matches_one_long_run():
+    long_run = _search(n_iter=12).fit(X, y)
+    ScoreIsP.fitted.clear()
+
+    search = _search(n_iter=8).fit(X, y)
+    first = list(search.cv_results_["params"])
+    assert len(ScoreIsP.fitted) == 8 * 2 + 1  # 8 candidates x 2 folds + refit
+    ScoreIsP.fitted.clear()
+
+    search.set_params(n_iter=12, warm_start=True).fit(X, y)
+    assert search.n_candidates_ == 12 == len(search.trials_)
+    assert search.cv_results_["params"][:8] == first
+    assert len(ScoreIsP.fitted) == 4 * 2 + 1  # only the 4 new candidates were fitted
+    assert search.cv_results_["params"] == long_run.cv_results_["params"]
+    np.testing.assert_array_equal(
+        search.cv_results_["rank_test_score"], long_run.cv_results_["rank_test_score"]
+    )
+    assert search.cv_results_["hyperopt_round"].tolist() == [0] * 4 + [1, 1, 2, 2, 3, 3, 4, 4]
+    assert search.best_params_ == long_run.best_params_
+
+
+def test_warm_start_on_different_data_is_an_error():
+    search = _search(n_iter=4).fit(X, y)
+    search.set_params(n_iter=8, warm_start=True)
+    with pytest.raises(ValueError, match="different data"):
+        search.fit(X[:100], y[:100])
+    with pytest.raises(ValueError, match="different data"):
+        search.fit(X + 1, y)
+    assert search.n_candidates_ == 4  # the earlier results are still there
+
+
+def test_warm_start_with_another_space_is_an_error():
+    search = _search(n_iter=4).fit(X, y)
+    search.set_params(n_iter=8, warm_start=True, param_distributions={"p": [0.1, 0.2, 0.3]})
+    with pytest.raises(ValueError, match="different param_distributions"):
+        search.fit(X, y)
+
+
+def test_warm_start_without_a_larger_budget_is_an_error():
+    search = _search(n_iter=4).fit(X, y)
+    with pytest.raises(ValueError, match="raise n_iter"):
+        search.set_params(warm_start=True).fit(X, y)
+
+
+def test_warm_start_false_starts_over():
+    search = _search(n_iter=4).fit(X, y)
+    search.fit(X, y)
+    assert search.n_candidates_ == 4
+
+
+# -- interrupts and pickling -------------------------------------------------
+
+
+def test_keyboard_interrupt_keeps_finished_rounds_and_warm_start_continues():
+    # Candidates above 0.97 interrupt their fit: some round in flight is lost.
+    search = HyperoptSearchCV(
+        ScoreIsP(interrupt_above=0.97),
+        {"p": uniform(0, 1)},
+        n_iter=60,
+        n_initial_points=4,
+        batch_size=2,
+        cv=2,
+        random_state=0,
+    )
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X, y)
+    assert search.stop_reason_ == "interrupted"
+    done = len(search.cv_results_["params"])
+    assert 4 <= done < 60 and done % 2 == 0
+    assert len(search.trials_) == search.n_candidates_ == done
+    assert all(t["result"]["status"] == "ok" for t in search.trials_.trials)
+    assert search.best_score_ == max(search.cv_results_["mean_test_score"])
+    assert not hasattr(search, "best_estimator_")
+
+    # continue after unpickling, without the interrupting candidates
+    loaded = pickle.loads(pickle.dumps(search))
+    before = list(loaded.cv_results_["params"])
+    ScoreIsP.fitted.clear()
+    loaded.set_params(warm_start=True, n_iter=done + 4, estimator=ScoreIsP()).fit(X, y)
+    assert loaded.cv_results_["params"][:done] == before
+    assert loaded.n_candidates_ == done + 4
+    assert len(ScoreIsP.fitted) == 4 * 2 + 1
+
+
+def test_fitted_search_pickles_and_continues_where_it_stopped():
+    search = _search(n_iter=6).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(search))
+    loaded.set_params(n_iter=10, warm_start=True).fit(X, y)
+    assert loaded.cv_results_["params"][:6] == search.cv_results_["params"]
+    assert loaded.n_candidates_ == 10
+
+
+# -- checkpoint files ------------------------------------------------------------
+
+
+def test_checkpoint_is_written_every_round_and_resumes_a_new_search(tmp_path):
+    path = tmp_path / "search.ckpt"
+    rounds_on_disk = []
+
+    def monitor(search, results):
+        rounds_on_disk.append(path.stat().st_mtime_ns if path.exists() else None)
+
+    _search(n_iter=8, checkpoint=path, monitor=monitor).fit(X, y)
+    assert None not in rounds_on_disk and len(rounds_on_disk) == 3
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
+
+    ScoreIsP.fitted.clear()
+    resumed = _search(n_iter=12, checkpoint=path).fit(X, y)
+    assert resumed.n_candidates_ == 12
+    assert len(ScoreIsP.fitted) == 4 * 2 + 1
+    long_run = _search(n_iter=12).fit(X, y)
+    assert resumed.cv_results_["params"] == long_run.cv_results_["params"]
+
+
+def test_a_corrupt_checkpoint_is_an_error_and_is_left_untouched(tmp_path):
+    path = tmp_path / "search.ckpt"
+    path.write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match="corrupt"):
+        _search(n_iter=4, checkpoint=path).fit(X, y)
+    assert path.read_bytes() == b"not a pickle"
+    assert ScoreIsP.fitted == []  # nothing was fitted
+
+    path.write_bytes(pickle.dumps({"something": "else"}))
+    with pytest.raises(ValueError, match="not a hyperopt-search checkpoint"):
+        _search(n_iter=4, checkpoint=path).fit(X, y)
+
+
+def test_a_checkpoint_of_other_data_is_an_error_and_is_left_untouched(tmp_path):
+    path = tmp_path / "search.ckpt"
+    _search(n_iter=4, checkpoint=path).fit(X, y)
+    content = path.read_bytes()
+    with pytest.raises(ValueError, match="different data"):
+        _search(n_iter=8, checkpoint=path).fit(X[:90], y[:90])
+    assert path.read_bytes() == content
+
+
+_KILLED_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys
+    import numpy as np
+    from scipy.stats import loguniform
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from hyperopt_search import HyperoptSearchCV
+
+    class KillsItself(LogisticRegression):
+        fits = 0
+
+        def fit(self, X, y, **kw):
+            KillsItself.fits += 1
+            if KillsItself.fits == int(os.environ["KILL_AT_FIT"]):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return super().fit(X, y, **kw)
+
+    X, y = load_iris(return_X_y=True)
+    HyperoptSearchCV(
+        KillsItself(), {"C": loguniform(1e-3, 1e3)}, n_iter=20, n_initial_points=4,
+        batch_size=2, cv=3, random_state=0, checkpoint=sys.argv[1],
+    ).fit(X, y)
+    """
+)
+
+
+def test_resume_after_the_process_is_killed_with_sigkill(tmp_path):
+    path = tmp_path / "killed.ckpt"
+    script = tmp_path / "run.py"
+    script.write_text(_KILLED_SCRIPT)
+    # fits: round 0 = 4 candidates x 3 folds = 12, round 1 = 6 more; die in round 2
+    env = {**os.environ, "KILL_AT_FIT": "22"}
+    proc = subprocess.run(
+        [sys.executable, str(script), str(path)], env=env, capture_output=True, timeout=300
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+
+    from hyperopt_search._state import load_checkpoint
+
+    state = load_checkpoint(path)
+    assert state.n_candidates == 6 and state.n_rounds == 2  # lost only the round in flight
+
+    resumed = HyperoptSearchCV(
+        LogisticRegression(),
+        {"C": loguniform(1e-3, 1e3)},
+        n_iter=20,
+        n_initial_points=4,
+        batch_size=2,
+        cv=3,
+        random_state=0,
+        checkpoint=path,
+    ).fit(X, y)
+    assert resumed.n_candidates_ == 20
+    assert resumed.cv_results_["params"][:6] == state.params
+    # the finished candidates' scores and fit times are the killed process's own
+    fits = [state.outs[i * 3 : (i + 1) * 3] for i in range(6)]
+    np.testing.assert_array_equal(
+        resumed.cv_results_["split0_test_score"][:6], [f[0]["test_scores"] for f in fits]
+    )
+    np.testing.assert_allclose(
+        resumed.cv_results_["mean_fit_time"][:6],
+        [np.mean([o["fit_time"] for o in f]) for f in fits],
+    )
+
+
+def test_checkpoint_accepts_path_objects_and_strings(tmp_path):
+    for path in (tmp_path / "a.ckpt", str(tmp_path / "b.ckpt")):
+        _search(n_iter=4, checkpoint=path).fit(X, y)
+        assert Path(path).exists()
