@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from hyperopt import STATUS_FAIL, STATUS_OK, Trials, anneal, rand, tpe
 from hyperopt.base import JOB_STATE_DONE, Domain
+from hyperopt.utils import coarse_utcnow
 
 from ._space import SearchSpace
 
@@ -68,8 +69,26 @@ def resolve_algo(algo: str | Callable, n_initial_points: int | None) -> Callable
             raise ImportError(
                 "algo='atpe' needs lightgbm: pip install 'hyperopt-search[atpe]'"
             ) from exc
-        return atpe.suggest
+        return functools.partial(_atpe_suggest, atpe.suggest)
     raise ValueError(f"Unknown algo {algo!r}; expected one of {ALGORITHMS} or a callable.")
+
+
+def _atpe_suggest(suggest: Callable, new_ids, domain, trials, seed):
+    """hyperopt 0.3.0's ATPE on a view of the trials it can read.
+
+    ATPE reads ``result["loss"]`` of every trial (a KeyError for pending and
+    failed trials, which have none) and their book/refresh times. It sees the
+    finished trials only, failures with the worst loss seen.
+    """
+    done = [t for t in trials.trials if t["state"] == JOB_STATE_DONE]
+    losses = [t["result"]["loss"] for t in done if "loss" in t["result"]]
+    worst = max(losses, default=0.0)
+    view = Trials()
+    for t in done:
+        doc = dict(t, result={**t["result"], "loss": t["result"].get("loss", worst)})
+        view._insert_trial_docs([doc])
+    view.refresh()
+    return suggest(new_ids, domain, view, seed)
 
 
 def _no_objective(params: Any) -> float:  # pragma: no cover - never evaluated
@@ -138,6 +157,7 @@ class HyperoptOptimizer:
             if doc is None:
                 self.exhausted = True
                 break
+            doc["book_time"] = coarse_utcnow()
             self.trials.insert_trial_docs([doc])
             self.trials.refresh()
             vals = doc["misc"]["vals"]
@@ -194,9 +214,11 @@ class HyperoptOptimizer:
         TPE treats as an infinitely bad result (never as a real score).
         """
         by_tid = {doc["tid"]: doc for doc in self.trials._dynamic_trials if doc["tid"] in losses}
+        now = coarse_utcnow()
         for tid, loss in losses.items():
             doc = by_tid[tid]
             doc["state"] = JOB_STATE_DONE
+            doc["refresh_time"] = now
             if loss is None or not np.isfinite(loss):
                 doc["result"] = {"status": STATUS_FAIL}
             else:
@@ -219,6 +241,7 @@ class HyperoptOptimizer:
         """Insert an already evaluated candidate (warm start from known points)."""
         vals = self.space.encode(params)
         doc = self._new_doc(vals)
+        doc["book_time"] = coarse_utcnow()
         self.trials.insert_trial_docs([doc])
         key = self.space.key(vals)
         self._seen.setdefault(key, doc["tid"])
