@@ -17,7 +17,7 @@ def candidates_without_improvement(scores: Sequence[float], tol: float) -> int:
     Examples
     --------
     >>> candidates_without_improvement([0.5, 0.7, 0.71, 0.6], tol=0.0)
-    0
+    1
     >>> candidates_without_improvement([0.5, 0.7, 0.71, 0.6], tol=0.05)
     2
     """
