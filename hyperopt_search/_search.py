@@ -403,7 +403,8 @@ class HyperoptSearchCV(BaseSearchCV):
         space = to_hyperopt_space(self.param_distributions)
         for index, branch in enumerate(space.branches):
             try:
-                clone(self.estimator).set_params(**branch.example())
+                # Cloned values: set_params must not touch the user's objects.
+                clone(self.estimator).set_params(**clone(branch.example(), safe=False))
             except ValueError as exc:
                 where = f" (dict {index})" if len(space.branches) > 1 else ""
                 raise ValueError(

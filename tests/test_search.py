@@ -177,6 +177,14 @@ def test_searching_a_pipeline_with_a_conditional_estimator_space():
     )
 
 
+def test_estimators_in_the_space_are_never_modified():
+    svc = SVC()
+    pipe = Pipeline([("clf", LogisticRegression())])
+    space = [{"clf": [svc], "clf__C": loguniform(1e-2, 1e2)}, {"clf__C": [1.0]}]
+    HyperoptSearchCV(pipe, space, n_iter=4, cv=2, random_state=0).fit(X_iris, y_iris)
+    assert svc.get_params() == SVC().get_params()
+
+
 def test_search_as_a_step_of_a_pipeline():
     pipe = make_pipeline(
         StandardScaler(),
