@@ -142,3 +142,71 @@ def test_the_callers_trials_object_is_used_not_copied():
     opt = _optimizer({"a": [1, 2]}, trials=trials)
     opt.ask(1)
     assert len(trials) == 1
+
+
+def _suggest_sequence(algo, space, n, seed=0):
+    """Proposals of ``algo`` on hyperopt's own objects: some told, some
+    pending, some failed, as in a batched search."""
+    from hyperopt import STATUS_FAIL, STATUS_OK, Trials
+    from hyperopt.base import JOB_STATE_DONE, Domain
+
+    domain = Domain(lambda p: 0.0, space)
+    trials = Trials()
+    rng = np.random.default_rng(seed)
+    proposals = []
+    for i in range(n):
+        (tid,) = trials.new_trial_ids(1)
+        (doc,) = algo([tid], domain, trials, int(rng.integers(2**31 - 1)))
+        proposals.append(doc["misc"]["vals"])
+        if i % 5 != 4:  # every fifth stays pending
+            doc["state"] = JOB_STATE_DONE
+            values = [float(v[0]) for v in doc["misc"]["vals"].values() if v]
+            doc["result"] = (
+                {"status": STATUS_FAIL}
+                if i % 7 == 3
+                else {"status": STATUS_OK, "loss": float(np.sum(np.abs(values)))}
+            )
+        trials.insert_trial_docs([doc])
+        trials.refresh()
+    return proposals
+
+
+@pytest.mark.parametrize("n_startup", [0, 5])
+def test_cached_tpe_proposes_exactly_what_hyperopts_tpe_suggest_does(n_startup):
+    from hyperopt import hp
+
+    from hyperopt_search._optimizer import CachedTPE
+
+    space = to_hyperopt_space(
+        [
+            {"C": loguniform(1e-3, 1e3), "k": randint(1, 9), "d": ["a", "b", "c"]},
+            {"g": hp.randint("g_label", 2, 12), "q": hp.quniform("q_label", 0, 10, 2)},
+        ]
+    ).expr
+    ours = _suggest_sequence(CachedTPE(n_startup_jobs=n_startup, gamma=0.3), space, 40)
+    theirs = _suggest_sequence(
+        functools.partial(tpe.suggest, n_startup_jobs=n_startup, gamma=0.3, verbose=False),
+        space,
+        40,
+    )
+    assert ours == theirs
+
+
+def test_cached_tpe_matches_tpe_suggest_after_a_discarded_round():
+    from hyperopt_search._optimizer import CachedTPE
+
+    def run(algo):
+        opt = HyperoptOptimizer(
+            to_hyperopt_space({"C": loguniform(1e-3, 1e3), "k": randint(1, 50)}),
+            algo,
+            np.random.default_rng(0),
+        )
+        proposed = _run(opt, 6, 2, lambda p: -abs(np.log(p["C"])) - p["k"] / 50)
+        opt.ask(3)
+        opt.discard_pending()  # trials removed: cached observations must be rebuilt
+        proposed += _run(opt, 4, 2, lambda p: -abs(np.log(p["C"])))
+        return proposed
+
+    ours = run(CachedTPE(n_startup_jobs=4))
+    theirs = run(functools.partial(tpe.suggest, n_startup_jobs=4, verbose=False))
+    assert ours == theirs
