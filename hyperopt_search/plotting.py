@@ -35,7 +35,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._space import Categorical, Constant, Expression, Quantile, Real, SearchSpace
+from ._space import Categorical, Constant, Expression, Quantile, Real, SearchSpace, _same_value
 
 __all__ = ["ConvergenceDisplay", "ParameterPairDisplay", "ParameterSlicesDisplay"]
 
@@ -147,17 +147,6 @@ class _Parameter:
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _same_value(a: Any, b: Any) -> bool:
-    if a is b:
-        return True
-    if isinstance(a, bool) != isinstance(b, bool):
-        return False
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return False
 
 
 def _index_of(value: Any, categories: list) -> int:
