@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
@@ -96,6 +97,9 @@ class HyperoptSearchCV(BaseSearchCV):
         Number of candidates proposed and cross-validated together in each
         round after the initial one. Larger batches keep more workers busy;
         smaller ones let the model learn from more results before choosing.
+        With many workers, use at least ``2 * n_workers / n_splits`` (a
+        round has ``batch_size * n_splits`` fits); see the "Parallel and
+        distributed search" page of the documentation.
 
     scoring : str, callable, list, tuple or dict, default=None
         Strategy to evaluate the performance of the cross-validated model on
@@ -106,8 +110,10 @@ class HyperoptSearchCV(BaseSearchCV):
 
     n_jobs : int, default=None
         Number of jobs to run in parallel over the candidates x folds of a
-        round. ``None`` means 1 unless in a :obj:`joblib.parallel_backend`
-        context; ``-1`` means all processors.
+        round. ``None`` means 1 unless in a :func:`joblib.parallel_config`
+        context; ``-1`` means all processors. Under the Dask backend
+        (``joblib.parallel_config(backend="dask")``) the fits run on the
+        cluster's workers, which it uses whatever ``n_jobs`` says.
 
     refit : bool, str, or callable, default=True
         Refit an estimator using the best found parameters on the whole
@@ -557,6 +563,8 @@ class HyperoptSearchCV(BaseSearchCV):
                 more_results=more_results,
                 callback_ctx=round_ctx,
             )
+        if run.n_rounds_this_fit == 0:
+            self._warn_if_workers_starve(len(cv.splits))
         outs = run.recorder.calls[-1]
         run.optimizer.tell(self._losses(results, batch, outs, len(cv.splits)))
         run.add_round(batch, outs, more_results, results)
@@ -565,6 +573,19 @@ class HyperoptSearchCV(BaseSearchCV):
             save_checkpoint(self.checkpoint, run.state())
         if self.verbose > 0:
             self._print_round(run.n_rounds - 1, batch, results)
+
+    def _warn_if_workers_starve(self, n_splits: int) -> None:
+        """Warn when a round has fewer fits than there are workers."""
+        n_workers = effective_n_jobs(self.n_jobs)
+        if self.batch_size * n_splits < n_workers:
+            warnings.warn(
+                f"batch_size={self.batch_size} x {n_splits} folds gives "
+                f"{self.batch_size * n_splits} fits per round for {n_workers} "
+                f"workers: some stay idle. Use batch_size >= "
+                f"{-(-2 * n_workers // n_splits)} to keep them busy.",
+                UserWarning,
+                stacklevel=6,
+            )
 
     def _stop_after_round(self, rules: StoppingRules, results) -> str | None:
         scores = results[f"mean_test_{self._objective_metric(results)}"]

@@ -639,3 +639,14 @@ def test_init_stores_parameters_untouched():
     assert params["param_distributions"] is space
     assert params["random_state"] is rng
     assert params["n_initial_points"] == "auto"
+
+
+def test_warns_when_a_round_has_fewer_fits_than_workers():
+    from joblib import parallel_config
+
+    search = HyperoptSearchCV(
+        LogisticRegression(), {"C": [0.1, 1.0, 10.0]}, n_iter=3, batch_size=1, cv=2
+    )
+    with parallel_config(backend="threading", n_jobs=8):
+        with pytest.warns(UserWarning, match="2 fits per round for 8 workers.*batch_size >= 8"):
+            search.set_params(n_initial_points=1).fit(X_iris, y_iris)

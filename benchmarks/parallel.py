@@ -1,0 +1,742 @@
+"""Parallel and distributed HyperoptSearchCV: speed-up, idle time, memory.
+
+Run from the repository root (needs ``dask[distributed]`` and ``psutil``)::
+
+    python benchmarks/parallel.py                      # everything (~10 min)
+    python benchmarks/parallel.py --quick              # smaller, prints only
+    python benchmarks/parallel.py --sections speedup   # one section, merged
+
+Sections (results merged into ``benchmarks/results/parallel.json`` and
+rendered to ``parallel.md``, unless ``--quick``):
+
+``speedup``
+    SVC on digits, 5-fold, 40 candidates: ``n_jobs=2`` vs ``n_jobs=1`` in the
+    same run (alternating, repeated), with RandomizedSearchCV at the same
+    budget as the ceiling. The *idle fraction* is the share of the workers'
+    capacity (``n_jobs x wall time``) not spent fitting or scoring, split into
+    the time all workers wait for the optimiser (hyperopt ask/tell between
+    rounds) and the idle time inside rounds (dispatch, and workers that have
+    finished their share of a round waiting for its last fit).
+``uneven``
+    An estimator whose fit burns ``cost`` seconds of CPU, ``cost``
+    log-uniform over a 50x range and unrelated to the score: how much of the
+    capacity a round's barrier wastes, for several batch sizes.
+``memory``
+    A ~100 MB dataset, each mode in a fresh process: peak memory (PSS summed
+    over the process and all its children: loky or Dask workers) and time,
+    serial, loky with and without memmapping, Dask with joblib's automatic
+    per-call scatter and with ``parallel_config(backend="dask", scatter=[X, y])``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+from scipy.stats import loguniform, uniform
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import load_digits
+from sklearn.linear_model import RidgeClassifier
+from sklearn.model_selection import RandomizedSearchCV
+from sklearn.svm import SVC
+
+import hyperopt_search
+from hyperopt_search import HyperoptSearchCV
+from hyperopt_search import _optimizer as optimizer_module
+
+RESULTS = Path(__file__).parent / "results"
+
+
+# -- instrumentation -------------------------------------------------------------
+
+
+class TimedSearch(HyperoptSearchCV):
+    """HyperoptSearchCV that records the wall time of each round."""
+
+    def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+        self.round_walls_ = []
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return evaluate_candidates(*args, **kwargs)
+            finally:
+                self.round_walls_.append(time.perf_counter() - start)
+
+        return super()._run_search(timed, callback_ctx=callback_ctx)
+
+
+@contextlib.contextmanager
+def optimiser_clock():
+    """Seconds spent in hyperopt's ask and tell (the optimiser) in this block."""
+    spent = {"seconds": 0.0}
+    cls = optimizer_module.HyperoptOptimizer
+    originals = {name: getattr(cls, name) for name in ("ask", "tell")}
+
+    def timed(method):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent["seconds"] += time.perf_counter() - start
+
+        return wrapper
+
+    for name, method in originals.items():
+        setattr(cls, name, timed(method))
+    try:
+        yield spent
+    finally:
+        for name, method in originals.items():
+            setattr(cls, name, method)
+
+
+def effective_n_jobs(n_jobs: int | None) -> int:
+    return joblib.effective_n_jobs(n_jobs)
+
+
+def busy_seconds(search) -> float:
+    """CPU-side work of the search's fits: fit + score time over all splits."""
+    results = search.cv_results_
+    per_split = np.asarray(results["mean_fit_time"]) + np.asarray(results["mean_score_time"])
+    return float(per_split.sum() * search.n_splits_)
+
+
+def run_timed(search, X, y, n_jobs_eff: int) -> dict[str, Any]:
+    """Fit ``search`` and break its wall time down: fits, optimiser, idle."""
+    with optimiser_clock() as optimiser:
+        start = time.perf_counter()
+        search.fit(X, y)
+        wall = time.perf_counter() - start
+    busy = busy_seconds(search)
+    rounds = getattr(search, "round_walls_", [wall])
+    in_rounds = float(sum(rounds))
+    capacity = n_jobs_eff * wall
+    return {
+        "wall_s": wall,
+        "busy_s": busy,
+        "n_rounds": len(rounds),
+        "optimiser_s": optimiser["seconds"],
+        "in_rounds_s": in_rounds,
+        "idle_fraction": 1 - busy / capacity,
+        # All workers wait while hyperopt asks and tells between rounds.
+        "idle_optimiser_fraction": optimiser["seconds"] / wall,
+        # Workers with nothing left to do inside a round (dispatch, stragglers).
+        "idle_in_round_fraction": (n_jobs_eff * in_rounds - busy) / capacity,
+        "best_score": float(search.best_score_),
+        "params": search.cv_results_["params"],
+    }
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+# -- speed-up: SVC on digits ---------------------------------------------------------
+
+SVC_SPACE = {"C": loguniform(1e-1, 1e3), "gamma": loguniform(1e-4, 3e-2)}
+
+
+def speedup(n_iter: int, repeats: int) -> dict[str, Any]:
+    X, y = load_digits(return_X_y=True)
+
+    def hyperopt_search(n_jobs):
+        return TimedSearch(
+            SVC(), SVC_SPACE, n_iter=n_iter, cv=5, n_jobs=n_jobs, refit=False, random_state=0
+        )
+
+    def randomized_search(n_jobs):
+        return RandomizedSearchCV(
+            SVC(), SVC_SPACE, n_iter=n_iter, cv=5, n_jobs=n_jobs, refit=False, random_state=0
+        )
+
+    # Warm-up (not timed): starts loky's reusable workers and imports there.
+    for make in (hyperopt_search, randomized_search):
+        for n_jobs in (1, 2):
+            make(n_jobs).set_params(n_iter=4).fit(X, y)
+
+    load_before = load_average()
+    runs: dict[str, list[dict]] = {f"{name}_{n}": [] for name in ("hyperopt", "random") for n in (1, 2)}  # fmt: skip
+    for _ in range(repeats):
+        for n_jobs in (1, 2):
+            runs[f"hyperopt_{n_jobs}"].append(run_timed(hyperopt_search(n_jobs), X, y, n_jobs))
+            search = randomized_search(n_jobs)
+            start = time.perf_counter()
+            search.fit(X, y)
+            wall = time.perf_counter() - start
+            runs[f"random_{n_jobs}"].append(
+                {"wall_s": wall, "idle_fraction": 1 - busy_seconds(search) / (n_jobs * wall)}
+            )
+    same_params = all(
+        r["params"] == runs["hyperopt_1"][0]["params"]
+        for r in runs["hyperopt_1"] + runs["hyperopt_2"]
+    )
+    ratios = [
+        a["wall_s"] / b["wall_s"]
+        for a, b in zip(runs["hyperopt_1"], runs["hyperopt_2"], strict=True)
+    ]
+    random_ratios = [
+        a["wall_s"] / b["wall_s"] for a, b in zip(runs["random_1"], runs["random_2"], strict=True)
+    ]
+    for run in runs["hyperopt_1"] + runs["hyperopt_2"]:
+        run.pop("params")
+
+    def med(key, name):
+        return median(r[key] for r in runs[name])
+
+    return {
+        "workload": f"SVC on digits (1797 x 64), cv=5, n_iter={n_iter}, batch_size=4 (default), "
+        f"space {{'C': loguniform(0.1, 1e3), 'gamma': loguniform(1e-4, 3e-2)}}, {repeats} repeats, "
+        "n_jobs=1 and 2 alternating",
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+        "speedup_runs": ratios,
+        "speedup_median": median(ratios),
+        "randomized_speedup_runs": random_ratios,
+        "randomized_speedup_median": median(random_ratios),
+        "identical_params_n_jobs_1_2": same_params,
+        "hyperopt_wall_s": {n: med("wall_s", f"hyperopt_{n}") for n in (1, 2)},
+        "randomized_wall_s": {n: med("wall_s", f"random_{n}") for n in (1, 2)},
+        "idle_fraction": {n: med("idle_fraction", f"hyperopt_{n}") for n in (1, 2)},
+        "idle_optimiser_fraction": {
+            n: med("idle_optimiser_fraction", f"hyperopt_{n}") for n in (1, 2)
+        },
+        "idle_in_round_fraction": {
+            n: med("idle_in_round_fraction", f"hyperopt_{n}") for n in (1, 2)
+        },
+        "randomized_idle_fraction": {n: med("idle_fraction", f"random_{n}") for n in (1, 2)},
+        "optimiser_s": {n: med("optimiser_s", f"hyperopt_{n}") for n in (1, 2)},
+        "n_rounds": runs["hyperopt_1"][0]["n_rounds"],
+        "runs": runs,
+    }
+
+
+# -- uneven fit times ----------------------------------------------------------------
+
+
+class SpinClassifier(ClassifierMixin, BaseEstimator):
+    """Fitting burns ``cost`` seconds of CPU; the score depends on ``x`` only."""
+
+    def __init__(self, cost=0.01, x=0.0):
+        self.cost = cost
+        self.x = x
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        end = time.process_time() + self.cost
+        while time.process_time() < end:
+            pass
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y, sample_weight=None):
+        return 1.0 - (self.x - 0.3) ** 2
+
+
+SPIN_SPACE = {"cost": loguniform(0.01, 0.5), "x": uniform(0, 1)}
+SPIN_DATA = (np.zeros((60, 1)), np.arange(60) % 2)
+
+
+def uneven_search(n_iter: int, batch_size: int, n_jobs: int) -> TimedSearch:
+    return TimedSearch(
+        SpinClassifier(),
+        SPIN_SPACE,
+        n_iter=n_iter,
+        n_initial_points=8,
+        batch_size=batch_size,
+        cv=3,
+        n_jobs=n_jobs,
+        refit=False,
+        random_state=0,
+    )
+
+
+def uneven(n_iter: int, batch_sizes: tuple[int, ...]) -> dict[str, Any]:
+    X, y = SPIN_DATA
+    uneven_search(4, 4, 2).fit(X, y)  # warm-up
+    load_before = load_average()
+    runs = {}
+    for batch_size in batch_sizes:
+        run = run_timed(uneven_search(n_iter, batch_size, 2), X, y, 2)
+        run.pop("params")
+        run["ideal_wall_s"] = run["busy_s"] / 2 + run["optimiser_s"]
+        runs[batch_size] = run
+    return {
+        "workload": f"SpinClassifier (fit burns `cost` CPU seconds, cost ~ loguniform(0.01, 0.5), "
+        f"score independent of cost), cv=3, n_iter={n_iter}, n_initial_points=8, n_jobs=2",
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+        "by_batch_size": runs,
+    }
+
+
+# -- simulated: round barrier vs asynchronous proposals at cluster scale ----------------
+
+
+def simulate(costs: np.ndarray, n_workers: int, batch_size: int, mode: str, ask_s: float) -> float:
+    """Idle fraction of a search whose (candidate, fold) tasks take ``costs``.
+
+    ``costs`` has shape (n_candidates, n_splits). Tasks are dispatched in
+    order to the first free worker (joblib's behaviour without batching).
+
+    ``"rounds"`` (the library): rounds of ``batch_size`` candidates; a round
+    waits for its last fit, then the optimiser asks ``batch_size`` new
+    candidates (``ask_s`` each) while every worker waits.
+    ``"async"``: ``batch_size`` candidates in flight; when one finishes, one
+    new candidate is asked (``ask_s``, the workers keep running) and queued.
+    ``"ordered"``: like ``"async"``, but results are told in proposal order:
+    candidate ``k + batch_size`` is proposed once candidates ``0..k`` have all
+    finished, so the candidates do not depend on which fit finishes first.
+    """
+    import heapq
+
+    n_candidates, n_splits = costs.shape
+    if mode == "rounds":
+        now = 0.0
+        for start in range(0, n_candidates, batch_size):
+            batch = costs[start : start + batch_size]
+            now += ask_s * len(batch)
+            free = [now] * n_workers
+            for cost in batch.ravel():
+                heapq.heappush(free, heapq.heappop(free) + cost)
+            now = max(free)
+        return 1 - costs.sum() / (n_workers * now)
+
+    queue: list[tuple[int, float]] = []  # FIFO of (candidate, cost)
+    remaining: dict[int, int] = {}  # candidate -> folds not finished
+    available: dict[int, float] = {}  # candidate -> when its ask finished
+    optimiser_free = 0.0  # the optimiser asks one candidate at a time
+    next_commit = 0  # "ordered": the oldest candidate not yet told
+
+    def propose(at: float) -> None:
+        nonlocal optimiser_free
+        c = len(remaining)
+        optimiser_free = max(at, optimiser_free) + ask_s
+        available[c] = optimiser_free
+        remaining[c] = n_splits
+        queue.extend((c, cost) for cost in costs[c])
+
+    for _ in range(min(batch_size, n_candidates)):
+        propose(0.0)
+    now = 0.0
+    idle_workers = list(range(n_workers))
+    running: list[tuple[float, int, int]] = []  # (finish time, worker, candidate)
+    while queue or running:
+        while idle_workers and queue:
+            c, cost = queue.pop(0)
+            finish = max(now, available[c]) + cost
+            heapq.heappush(running, (finish, idle_workers.pop(), c))
+        now, worker, c = heapq.heappop(running)
+        idle_workers.append(worker)
+        remaining[c] -= 1
+        if remaining[c] > 0:
+            continue
+        if mode == "async":
+            n_new = 1
+        else:
+            n_new = 0
+            while next_commit < len(remaining) and remaining[next_commit] == 0:
+                next_commit += 1
+                n_new += 1
+        for _ in range(min(n_new, n_candidates - len(remaining))):
+            propose(now)
+    return 1 - costs.sum() / (n_workers * now)
+
+
+def simulated(n_candidates: int = 400) -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    n_splits = 5
+    workloads = {
+        "even (every fit 1 s)": np.ones((n_candidates, n_splits)),
+        "uneven (per candidate loguniform 0.02-1 s, 50x)": np.exp(
+            rng.uniform(np.log(0.02), np.log(1.0), (n_candidates, 1))
+        )
+        * rng.uniform(0.9, 1.1, (n_candidates, n_splits)),
+    }
+    rows = []
+    for name, costs in workloads.items():
+        for n_workers in (2, 8, 32):
+            for batch_size in (4, 16, 64):
+                row = {"workload": name, "n_workers": n_workers, "batch_size": batch_size}
+                for mode in ("rounds", "async", "ordered"):
+                    row[mode] = simulate(costs, n_workers, batch_size, mode, ask_s=0.01)
+                rows.append(row)
+    return {
+        "workload": f"Simulation (no real fits): {n_candidates} candidates x {n_splits} folds, "
+        "tasks dispatched in order to the first free worker, 10 ms per ask",
+        "rows": rows,
+    }
+
+
+# -- memory with ~100 MB of data ---------------------------------------------------------
+
+MEMORY_MODES = ("serial", "loky_memmap", "loky_no_memmap", "dask_auto_scatter", "dask_scatter")
+
+
+def big_data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((131_072, 96))  # 100.7 MB of float64
+    y = (X[:, :8].sum(axis=1) + rng.standard_normal(len(X)) > 0).astype(np.int64)
+    return X, y
+
+
+class MemorySampler:
+    """Peak PSS of this process and all its descendants, sampled in a thread."""
+
+    def __init__(self, interval: float = 0.05):
+        import psutil
+
+        self._psutil = psutil
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def total(self) -> int:
+        me = self._psutil.Process()
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            with contextlib.suppress(self._psutil.Error):
+                total += proc.memory_full_info().pss
+        return total
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.total())
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.total())
+
+
+def memory_mode(mode: str) -> dict[str, Any]:
+    """One memory measurement (run in a fresh process by ``memory``)."""
+    X, y = big_data()
+    search = TimedSearch(
+        RidgeClassifier(),
+        {"alpha": loguniform(1e-3, 1e3)},
+        n_iter=12,
+        n_initial_points=4,
+        batch_size=4,
+        cv=3,
+        n_jobs=1 if mode == "serial" else 2,
+        refit=False,
+        random_state=0,
+    )
+    with contextlib.ExitStack() as stack:
+        client = None
+        if mode.startswith("dask"):
+            from distributed import Client, LocalCluster
+
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=2,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+            client.run(lambda: __import__("sklearn.linear_model"))
+
+        def config():
+            if mode == "loky_no_memmap":
+                return joblib.parallel_config(max_nbytes=None)
+            if mode == "dask_auto_scatter":
+                return joblib.parallel_config(backend="dask")
+            if mode == "dask_scatter":
+                return joblib.parallel_config(backend="dask", scatter=[X, y])
+            return contextlib.nullcontext()
+
+        if mode.startswith("loky"):
+            # Start loky's reusable workers (and their imports) before the baseline.
+            with config():
+                joblib.Parallel(n_jobs=2)(
+                    joblib.delayed(importlib.import_module)("sklearn.linear_model")
+                    for _ in range(4)
+                )
+        sampler = MemorySampler()
+        baseline = sampler.total()
+        start = time.perf_counter()
+        with sampler, config():
+            search.fit(X, y)
+        wall = time.perf_counter() - start
+        transfers = None
+        if client is not None:
+            transfers = sum(
+                client.run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total).values()
+            )
+    return {
+        "mode": mode,
+        "data_mb": (X.nbytes + y.nbytes) / 1e6,
+        "wall_s": wall,
+        "round_walls_s": search.round_walls_,
+        "baseline_mb": baseline / 1e6,
+        "peak_mb": sampler.peak / 1e6,
+        "extra_mb": (sampler.peak - baseline) / 1e6,
+        "worker_to_worker_mb": None if transfers is None else transfers / 1e6,
+        "busy_s": busy_seconds(search),
+        "params": search.cv_results_["params"],
+    }
+
+
+def memory() -> dict[str, Any]:
+    load_before = load_average()
+    runs = {}
+    for mode in MEMORY_MODES:
+        out = subprocess.run(
+            [sys.executable, __file__, "--memory-mode", mode],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        runs[mode] = json.loads(out.strip().splitlines()[-1])
+    reference = runs["serial"].pop("params")
+    for run in runs.values():
+        run["identical_params_to_serial"] = run.pop("params", reference) == reference
+    return {
+        "workload": "RidgeClassifier on X of 131072 x 96 float64 (100.7 MB), cv=3, n_iter=12, "
+        "n_initial_points=4, batch_size=4 (3 rounds, 36 fits), n_jobs=2 (serial: 1); "
+        "Dask: LocalCluster(2 workers, 1 thread each) started before the measurement",
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+        "by_mode": runs,
+    }
+
+
+# -- report ----------------------------------------------------------------------------
+
+
+def versions() -> dict[str, str]:
+    import hyperopt
+
+    out = {
+        "python": platform.python_version(),
+        "hyperopt-search": hyperopt_search.__version__,
+        "hyperopt": hyperopt.__version__,
+        "scikit-learn": sklearn.__version__,
+        "joblib": joblib.__version__,
+        "numpy": np.__version__,
+        "cpus": str(os.cpu_count()),
+    }
+    with contextlib.suppress(ImportError):
+        import dask
+        import distributed
+
+        out["dask"] = dask.__version__
+        out["distributed"] = distributed.__version__
+    return out
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = ["# Parallel and distributed HyperoptSearchCV", ""]
+    lines += [
+        "Generated by `python benchmarks/parallel.py`. Versions: "
+        + ", ".join(f"{k} {v}" for k, v in results["versions"].items())
+        + ".",
+        "",
+        "*Idle fraction*: share of the workers' capacity (`n_jobs` x wall time) not "
+        "spent fitting or scoring; *optimiser* is the part where every worker waits "
+        "for hyperopt's ask/tell between rounds, *in rounds* the part where workers "
+        "wait for the last fits of a round (and for dispatch).",
+        "",
+    ]
+    if "speedup" in results:
+        s = results["speedup"]
+        lines += [
+            "## Speed-up of a fit-dominated search",
+            "",
+            f"{s['workload']}; load average before/after: {s['load_average_before']} / "
+            f"{s['load_average_after']}.",
+            "",
+            "| | n_jobs=1 | n_jobs=2 | speed-up (median of pairs) |",
+            "|---|---|---|---|",
+            f"| HyperoptSearchCV wall time | {s['hyperopt_wall_s']['1']:.2f} s | "
+            f"{s['hyperopt_wall_s']['2']:.2f} s | **{s['speedup_median']:.2f}x** "
+            f"({', '.join(f'{r:.2f}' for r in s['speedup_runs'])}) |",
+            f"| RandomizedSearchCV wall time (one call, the ceiling) | "
+            f"{s['randomized_wall_s']['1']:.2f} s | {s['randomized_wall_s']['2']:.2f} s | "
+            f"{s['randomized_speedup_median']:.2f}x |",
+            f"| HyperoptSearchCV idle fraction | {_pct(s['idle_fraction']['1'])} | "
+            f"{_pct(s['idle_fraction']['2'])} | |",
+            f"| of which: waiting for the optimiser | "
+            f"{_pct(s['idle_optimiser_fraction']['1'])} | "
+            f"{_pct(s['idle_optimiser_fraction']['2'])} | |",
+            f"| of which: inside rounds | {_pct(s['idle_in_round_fraction']['1'])} | "
+            f"{_pct(s['idle_in_round_fraction']['2'])} | |",
+            f"| RandomizedSearchCV idle fraction | {_pct(s['randomized_idle_fraction']['1'])} | "
+            f"{_pct(s['randomized_idle_fraction']['2'])} | |",
+            "",
+            f"{s['n_rounds']} rounds; optimiser time {s['optimiser_s']['1']:.2f} s per search. "
+            f"Identical `cv_results_['params']` for n_jobs=1 and 2: "
+            f"{s['identical_params_n_jobs_1_2']}.",
+            "",
+        ]
+        if max(s["load_average_before"][0], s["load_average_after"][0]) > 1:
+            busy = {n: median(r["busy_s"] for r in s["runs"][f"hyperopt_{n}"]) for n in "12"}
+            f1, f2 = s["idle_fraction"]["1"], s["idle_fraction"]["2"]
+            lines += [
+                "**Not measured on an idle machine** (1-minute load average above 1): other "
+                "jobs competed for the cores, so the wall-time ratio understates the speed-up. "
+                f"The same fits took {busy['1']:.1f} s (fit + score) at n_jobs=1 and "
+                f"{busy['2']:.1f} s at n_jobs=2. With equal fit times, the idle fractions give "
+                f"2 x (1 - {f2:.3f}) / (1 - {f1:.3f}) = {2 * (1 - f2) / (1 - f1):.2f}x.",
+                "",
+            ]
+    if "uneven" in results:
+        u = results["uneven"]
+        lines += [
+            "## Uneven fit times: the cost of waiting for a round's slowest fit",
+            "",
+            f"{u['workload']}; load average before/after: {u['load_average_before']} / "
+            f"{u['load_average_after']}.",
+            "",
+            "| batch_size | rounds | wall | ideal (busy/2 + optimiser) | idle fraction | "
+            "in rounds | optimiser |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for batch_size, r in u["by_batch_size"].items():
+            lines.append(
+                f"| {batch_size} | {r['n_rounds']} | {r['wall_s']:.2f} s | "
+                f"{r['ideal_wall_s']:.2f} s | {_pct(r['idle_fraction'])} | "
+                f"{_pct(r['idle_in_round_fraction'])} | {_pct(r['idle_optimiser_fraction'])} |"
+            )
+        lines.append("")
+    if "simulated" in results:
+        sim = results["simulated"]
+        lines += [
+            "## Simulated: the round barrier on more workers",
+            "",
+            f"{sim['workload']}. Idle fraction of the workers: *rounds* of `batch_size` "
+            "(the library today); *async*: `batch_size` candidates in flight, a new one "
+            "proposed as soon as one finishes (candidates depend on the finishing order); "
+            "*ordered async*: the same, but results are told in proposal order, candidate "
+            "k + batch_size proposed once candidates 0..k are done (reproducible).",
+            "",
+            "| fit times | workers | batch_size | rounds | async | ordered async |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in sim["rows"]:
+            lines.append(
+                f"| {row['workload']} | {row['n_workers']} | {row['batch_size']} | "
+                f"{_pct(row['rounds'])} | {_pct(row['async'])} | {_pct(row['ordered'])} |"
+            )
+        lines.append("")
+    if "async_prototype" in results:
+        a = results["async_prototype"]
+        lines += [
+            "## Prototype: keep workers busy (asynchronous proposals)",
+            "",
+            a["description"],
+            "",
+            "| mode | wall | fit + score time | idle fraction | best score | "
+            "candidates identical in 2 runs |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, r in a["runs"].items():
+            lines.append(
+                f"| {name} | {r['wall_s']:.2f} s | {r['busy_s']:.2f} s | {_pct(r['idle_fraction'])} | "
+                f"{r['best_score']:.4f} | {r.get('reproducible', '')} |"
+            )
+        lines.append("")
+    if "memory" in results:
+        m = results["memory"]
+        lines += [
+            "## ~100 MB of data: memory and time",
+            "",
+            f"{m['workload']}; load average before/after: {m['load_average_before']} / "
+            f"{m['load_average_after']}. Memory is PSS summed over the process and its "
+            "children (shared pages, e.g. a memmap, are counted once), sampled every 50 ms; "
+            "*extra* is the peak minus the value just before `fit` (the Dask workers already "
+            "running).",
+            "",
+            "| mode | wall | round walls | peak | extra | worker-to-worker | same params |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for mode, r in m["by_mode"].items():
+            transfer = (
+                "" if r["worker_to_worker_mb"] is None else f"{r['worker_to_worker_mb']:.0f} MB"
+            )
+            rounds = ", ".join(f"{w:.1f}" for w in r["round_walls_s"])
+            lines.append(
+                f"| {mode} | {r['wall_s']:.2f} s | {rounds} s | {r['peak_mb']:.0f} MB | "
+                f"{r['extra_mb']:.0f} MB | {transfer} | {r['identical_params_to_serial']} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small run, prints only")
+    parser.add_argument(
+        "--sections",
+        nargs="+",
+        choices=("speedup", "uneven", "simulated", "memory"),
+        default=("speedup", "uneven", "simulated", "memory"),
+    )
+    parser.add_argument("--memory-mode", choices=MEMORY_MODES, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.memory_mode:
+        print(json.dumps(memory_mode(args.memory_mode)))
+        return
+
+    results: dict[str, Any] = {}
+    json_path = RESULTS / "parallel.json"
+    if not args.quick and json_path.exists():
+        results = json.loads(json_path.read_text())
+    results["versions"] = versions()
+    for section in args.sections:
+        print(f"== {section} (load average {load_average()})", flush=True)
+        if section == "speedup":
+            results[section] = speedup(n_iter=12 if args.quick else 40, repeats=1 if args.quick else 3)  # fmt: skip
+        elif section == "uneven":
+            results[section] = uneven(
+                n_iter=16 if args.quick else 40,
+                batch_sizes=(4,) if args.quick else (2, 4, 8),
+            )
+        elif section == "simulated":
+            results[section] = simulated()
+        else:
+            results[section] = memory()
+        # JSON keys are strings; keep them so after a reload too.
+        results[section] = json.loads(json.dumps(results[section]))
+    report = render(results)
+    print(report)
+    if not args.quick:
+        RESULTS.mkdir(exist_ok=True)
+        json_path.write_text(json.dumps(results, indent=1) + "\n")
+        (RESULTS / "parallel.md").write_text(report)
+
+
+if __name__ == "__main__":
+    main()
