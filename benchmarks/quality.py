@@ -1,0 +1,206 @@
+"""Quality at equal budget: which search finds the better model for the same fits?
+
+Runs HyperoptSearchCV (TPE, default settings), HyperoptSearchCV(algo="rand"),
+RandomizedSearchCV, GridSearchCV (a grid of at most the budget) and, when
+installed, OptunaSearchCV, hyperopt's own ``hyperopt.sklearn.HyperoptSearchCV``
+and scikit-optimize's BayesSearchCV on the six tasks of ``tasks.py``: same
+data, same 3-fold CV splits, same held-out test split, same budget of
+candidates, every search with ``n_jobs=1`` in this one process.
+
+Full run (budgets 20, 50, 100; 10 seeds; about an hour on one core), writing
+``benchmarks/results/quality.{md,json}``, ``quality_runs.jsonl`` and
+``convergence.png``::
+
+    python benchmarks/quality.py
+
+Quick try (budget 20, 3 seeds, a few minutes), written to
+``benchmarks/scratch/quick/``::
+
+    python benchmarks/quality.py --quick
+
+The run is resumable: finished runs are appended to ``quality_runs.jsonl`` as
+they end and skipped when the command is run again. ``--report-only``
+rebuilds the tables and the plot from that file. ``--study defaults`` runs the
+HyperoptSearchCV variants of ``default_variants()`` (batch size, start-up
+trials, TPE options) into ``defaults_runs.jsonl`` / ``defaults.md``.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core: no BLAS/OpenMP threads on top of n_jobs=1 (must precede numpy).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import report  # noqa: E402
+from methods import METHODS, Method, run, variant  # noqa: E402
+from tasks import TASKS, quiet_warnings  # noqa: E402
+
+SKOPT = "BayesSearchCV"
+
+
+def default_variants() -> list[Method]:
+    """HyperoptSearchCV settings compared with the defaults (``--study defaults``).
+
+    TPE options are passed as ``algo=functools.partial(hyperopt.tpe.suggest, ...)``
+    with the start-up trials of ``n_initial_points="auto"`` unless given.
+    """
+    return [
+        variant("HyperoptSearchCV(batch_size=1)", batch_size=1),
+        variant("HyperoptSearchCV(n_initial_points=5)", n_initial_points=5),
+        variant("HyperoptSearchCV(n_initial_points=10)", n_initial_points=10),
+        variant("HyperoptSearchCV(n_initial_points=20)", n_initial_points=20),
+        variant("HyperoptSearchCV(gamma=0.5)", {"gamma": 0.5}),
+        variant("HyperoptSearchCV(gamma=1.0)", {"gamma": 1.0}),
+        variant("HyperoptSearchCV(n_EI_candidates=64)", {"n_EI_candidates": 64}),
+        variant(
+            "HyperoptSearchCV(gamma=0.5, n_initial_points=5)", {"gamma": 0.5}, n_initial_points=5
+        ),
+    ]
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="budget 20, 3 seeds, scratch output")
+    parser.add_argument("--budgets", type=int, nargs="+", default=[20, 50, 100])
+    parser.add_argument("--seeds", type=int, default=10, help="number of seeds")
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--skopt-budgets", type=int, nargs="+", default=[20, 50])
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
+    parser.add_argument("--methods", nargs="+", default=None, help="default: all available")
+    parser.add_argument("--study", choices=["main", "defaults"], default="main")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.budgets, args.seeds, args.skopt_budgets = [20], 3, [20]
+        args.out = args.out or HERE / "scratch" / "quick"
+    args.out = args.out or HERE / "results"
+    return args
+
+
+# -- the plan --------------------------------------------------------------------
+
+
+def plan(methods, tasks, budgets, skopt_budgets, seeds):
+    """(method, task, run budget, seed, budgets read off the run), cheap first.
+
+    Seeds are the outer loop, so a stopped run has every task at fewer seeds;
+    scikit-optimize (about a second of overhead per candidate) comes last.
+    """
+    main = [m for m in methods if m.name != SKOPT]
+    slow = [m for m in methods if m.name == SKOPT]
+    for group, group_budgets in ((main, budgets), (slow, skopt_budgets)):
+        for seed in seeds:
+            for task in tasks:
+                for method in group:
+                    if method.supports(task) is not None or not group_budgets:
+                        continue
+                    if not method.seeded and seed != seeds[0]:
+                        continue
+                    if method.is_prefix(task):
+                        yield method, task, max(group_budgets), seed, sorted(group_budgets)
+                    else:
+                        for budget in group_budgets:
+                            yield method, task, budget, seed, [budget]
+
+
+def _key(method, task, run_budget, seed) -> tuple:
+    return (method, task, run_budget, seed)
+
+
+def done_keys(path: Path) -> set[tuple]:
+    if not path.exists():
+        return set()
+    keys = set()
+    for line in path.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            keys.add(_key(r["method"], r["task"], r["run_budget"], r["seed"]))
+    return keys
+
+
+def execute(steps, path: Path) -> None:
+    done = done_keys(path)
+    steps = [s for s in steps if _key(s[0].name, s[1].name, s[2], s[3]) not in done]
+    print(f"{len(steps)} runs to do ({len(done)} already in {path.name})", flush=True)
+    start = time.perf_counter()
+    for i, (method, task, run_budget, seed, budgets) in enumerate(steps, 1):
+        t0 = time.perf_counter()
+        records = run(method, task, run_budget, seed, budgets)
+        with path.open("a") as fh:
+            for record in records:
+                fh.write(json.dumps(record) + "\n")
+        last = records[-1]
+        print(
+            f"[{i}/{len(steps)} {time.perf_counter() - start:7.0f}s] {task.name} "
+            f"{method.name} n_iter={run_budget} seed={seed}: best_cv={last['best_cv']:.4f} "
+            f"({time.perf_counter() - t0:.1f}s){' CRASHED' if last['crashed'] else ''}",
+            flush=True,
+        )
+
+
+# -- main --------------------------------------------------------------------------
+
+
+def select_methods(args) -> tuple[list[Method], dict[str, str]]:
+    pool = dict(METHODS)
+    if args.study == "defaults":
+        pool = {m.name: m for m in default_variants()}
+    names = args.methods or list(pool)
+    methods, skipped = [], {}
+    for name in names:
+        reason = pool[name].unavailable()
+        if reason:
+            skipped[name] = reason
+        else:
+            methods.append(pool[name])
+    return methods, skipped
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    quiet_warnings()
+    args.out.mkdir(parents=True, exist_ok=True)
+    methods, skipped = select_methods(args)
+    for name, reason in skipped.items():
+        print(f"skipping {name}: {reason}", flush=True)
+    tasks = [TASKS[name] for name in args.tasks]
+    stem = "quality" if args.study == "main" else "defaults"
+    runs = args.out / f"{stem}_runs.jsonl"
+    if not args.report_only:
+        seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+        execute(list(plan(methods, tasks, args.budgets, args.skopt_budgets, seeds)), runs)
+    given = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--report-only"]
+    notes = []
+    if any(m.name == SKOPT for m in methods) and args.skopt_budgets != args.budgets:
+        notes.append(
+            f"{SKOPT} ran at budgets {args.skopt_budgets} only (about a second of "
+            "Gaussian-process overhead per candidate; the full grid of runs would take hours)."
+        )
+    info = {
+        "command": " ".join(["python benchmarks/quality.py", *given]),
+        "notes": notes,
+        "skipped_methods": skipped,
+        "not_supported": {
+            m.name: {t.name: m.supports(t) for t in tasks if m.supports(t)} for m in methods
+        },
+    }
+    if args.study == "main":
+        report.write_quality(runs, args.out, info)
+    else:
+        report.write_defaults(runs, args.out / "quality_runs.jsonl", args.out, info)
+
+
+if __name__ == "__main__":
+    main()
