@@ -46,18 +46,20 @@ class Candidate:
     key: Hashable
 
 
-def resolve_algo(algo: str | Callable, n_initial_points: int | None) -> Callable:
+def resolve_algo(
+    algo: str | Callable, n_initial_points: int | None, gamma: float | None = None
+) -> Callable:
     """The suggest function for ``algo`` (a name or a callable).
 
-    ``n_initial_points`` sets TPE's number of random startup trials; it is
-    ignored for the other algorithms and for callables.
+    ``n_initial_points`` and ``gamma`` set TPE's number of random start-up
+    trials and its quantile of "good" trials (hyperopt's defaults when None);
+    they are ignored for the other algorithms and for callables.
     """
     if callable(algo):
         return algo
     if algo == "tpe":
-        if n_initial_points is None:
-            return CachedTPE()
-        return CachedTPE(n_startup_jobs=n_initial_points)
+        options = {"n_startup_jobs": n_initial_points, "gamma": gamma}
+        return CachedTPE(**{k: v for k, v in options.items() if v is not None})
     if algo == "rand":
         return rand.suggest
     if algo == "anneal":
