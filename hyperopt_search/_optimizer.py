@@ -43,7 +43,6 @@ class Candidate:
 
     tid: int
     params: dict[str, Any]
-    key: Hashable
 
 
 def resolve_algo(
@@ -264,7 +263,7 @@ class HyperoptOptimizer:
             vals = doc["misc"]["vals"]
             key = self.space.key(vals)
             self._seen[key] = doc["tid"]
-            batch.append(Candidate(doc["tid"], self.space.decode(vals), key))
+            batch.append(Candidate(doc["tid"], self.space.decode(vals)))
         return batch
 
     def _propose(self) -> dict | None:
@@ -347,4 +346,4 @@ class HyperoptOptimizer:
         key = self.space.key(vals)
         self._seen.setdefault(key, doc["tid"])
         self.tell({doc["tid"]: loss})
-        return Candidate(doc["tid"], self.space.decode(vals), key)
+        return Candidate(doc["tid"], self.space.decode(vals))
