@@ -57,6 +57,7 @@ def default_variants() -> list[Method]:
     """
     return [
         variant("HyperoptSearchCV(batch_size=1)", batch_size=1),
+        variant("HyperoptSearchCV(batch_size=8)", batch_size=8),
         variant("HyperoptSearchCV(n_initial_points=5)", n_initial_points=5),
         variant("HyperoptSearchCV(n_initial_points=10)", n_initial_points=10),
         variant("HyperoptSearchCV(n_initial_points=20)", n_initial_points=20),
