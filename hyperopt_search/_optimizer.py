@@ -253,20 +253,15 @@ class HyperoptOptimizer:
         """
         batch = []
         for _ in range(n):
-            doc = self._propose()
-            if doc is None:
+            proposal = self._propose()
+            if proposal is None:
                 self.exhausted = True
                 break
-            doc["book_time"] = coarse_utcnow()
-            self.trials.insert_trial_docs([doc])
-            self.trials.refresh()
-            vals = doc["misc"]["vals"]
-            key = self.space.key(vals)
-            self._seen[key] = doc["tid"]
-            batch.append(Candidate(doc["tid"], self.space.decode(vals)))
+            batch.append(self._insert(*proposal))
         return batch
 
-    def _propose(self) -> dict | None:
+    def _propose(self) -> tuple[dict, Hashable] | None:
+        """A new trial doc and its candidate's key, or None when exhausted."""
         if self.space.size is not None and self.n_seen >= self.space.size:
             return None
         for algo, tries in ((self.algo, _MODEL_RETRIES), (rand.suggest, _PRIOR_RETRIES)):
@@ -275,19 +270,32 @@ class HyperoptOptimizer:
                 docs = algo([tid], self.domain, self.trials, self._seed())
                 if not docs:  # an algorithm may signal that it is done
                     return None
-                if self.space.key(docs[0]["misc"]["vals"]) not in self._seen:
-                    return docs[0]
+                key = self.space.key(docs[0]["misc"]["vals"])
+                if key not in self._seen:
+                    return docs[0], key
         return self._unseen_point()
 
-    def _unseen_point(self) -> dict | None:
+    def _unseen_point(self) -> tuple[dict, Hashable] | None:
         size = self.space.size
         if size is None or size > _MAX_ENUMERATION:
             return None  # practically exhausted: the prior keeps repeating itself
-        unseen = [v for v in self.space.iter_vals() if self.space.key(v) not in self._seen]
+        unseen = [
+            (vals, key)
+            for vals in self.space.iter_vals()
+            if (key := self.space.key(vals)) not in self._seen
+        ]
         if not unseen:
             return None
-        vals = unseen[self.rng.integers(len(unseen))]
-        return self._new_doc(vals)
+        vals, key = unseen[self.rng.integers(len(unseen))]
+        return self._new_doc(vals), key
+
+    def _insert(self, doc: dict, key: Hashable) -> Candidate:
+        """Add a proposed or known trial doc to the trials, as a pending trial."""
+        doc["book_time"] = coarse_utcnow()
+        self.trials.insert_trial_docs([doc])
+        self.trials.refresh()
+        self._seen.setdefault(key, doc["tid"])
+        return Candidate(doc["tid"], self.space.decode(doc["misc"]["vals"]))
 
     def _new_doc(self, vals: dict[str, list]) -> dict:
         (tid,) = self.trials.new_trial_ids(1)
@@ -340,10 +348,6 @@ class HyperoptOptimizer:
     def add(self, params: dict[str, Any], loss: float | None) -> Candidate:
         """Insert an already evaluated candidate (warm start from known points)."""
         vals = self.space.encode(params)
-        doc = self._new_doc(vals)
-        doc["book_time"] = coarse_utcnow()
-        self.trials.insert_trial_docs([doc])
-        key = self.space.key(vals)
-        self._seen.setdefault(key, doc["tid"])
-        self.tell({doc["tid"]: loss})
-        return Candidate(doc["tid"], self.space.decode(vals))
+        candidate = self._insert(self._new_doc(vals), self.space.key(vals))
+        self.tell({candidate.tid: loss})
+        return candidate
