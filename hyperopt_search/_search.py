@@ -534,8 +534,7 @@ class HyperoptSearchCV(BaseSearchCV):
                     sequential_subtasks=True,
                 ) as search_ctx,
             ):
-                sizes = self._round_sizes(run.n_rounds)
-                for size in sizes:
+                for size in self._round_sizes(run.n_rounds):
                     remaining = self.n_iter - run.n_candidates
                     if remaining <= 0:
                         break
@@ -694,7 +693,6 @@ class _Run:
     """Book-keeping of one ``fit``: what it continues from and what it adds."""
 
     def __init__(self, *, prior, signature, fingerprint, optimizer, cv):
-        self.prior = prior
         self.signature = signature
         self.fingerprint = fingerprint
         self.optimizer = optimizer
