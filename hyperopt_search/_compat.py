@@ -18,6 +18,15 @@ only here, tested against the oldest and newest supported scikit-learn:
 2. ``BaseSearchCV._format_results`` turns raw results into ``cv_results_``; a
    continued search prepends the earlier raw results there.
 3. scikit-learn >= 1.9 passes a ``callback_ctx`` to ``_run_search``.
+4. The pipelined schedules (``schedule="ordered"`` / ``"async"``) cannot use
+   ``evaluate_candidates``, which fits a whole batch and returns when the last
+   fit ends. They run scikit-learn's own ``_fit_and_score`` per (candidate,
+   fold) and hand the raw results back to ``fit`` through the variables
+   ``evaluate_candidates`` closes over (``all_out``, ``results``, ...): the
+   same lists and the same ``_format_results``, so ``fit`` finishes (best
+   candidate, refit, ``cv_results_``) exactly as after ``evaluate_candidates``.
+   :func:`fit_context` reads those variables; they have the same names from
+   scikit-learn 1.6 to 1.9.
 """
 
 from __future__ import annotations
@@ -26,13 +35,24 @@ import contextlib
 import contextvars
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from types import CellType
 from typing import Any
 
+from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import _search as _sklearn_search
+from sklearn.model_selection import _validation as _sklearn_validation
 
-__all__ = ["FitRecorder", "callback_task", "evaluate", "record_fits"]
+__all__ = [
+    "FitContext",
+    "FitRecorder",
+    "callback_task",
+    "evaluate",
+    "fit_and_score",
+    "fit_context",
+    "record_fits",
+]
 
 _HOOK = "_warn_or_raise_about_fit_failures"
 _ORIGINAL = getattr(_sklearn_search, _HOOK, None)
@@ -58,6 +78,29 @@ class FitRecorder:
             out["fit_error"] is not None for call in self.calls for out in call
         )
 
+    def report(self, results: list[dict], error_score: Any) -> None:
+        """Record the raw results of one evaluation and warn about failed fits.
+
+        scikit-learn's own warning for some failed fits; a warning, instead
+        of its "All the N fits failed" error, when all of them failed.
+        """
+        self.calls.append(results)
+        errors = [out["fit_error"] for out in results]
+        if errors and all(error is not None for error in errors):
+            summary = "\n".join(
+                f"{'-' * 80}\n{n} fits failed with the following error:\n{error}"
+                for error, n in Counter(errors).items()
+            )
+            warnings.warn(
+                f"\nAll the {len(errors)} fits of this round failed; their scores are "
+                f"set to {error_score} and the search goes on.\n"
+                f"Below are more details about the failures:\n{summary}",
+                FitFailedWarning,
+                stacklevel=3,
+            )
+            return
+        _ORIGINAL(results, error_score)
+
     def raise_all_failed(self, error_score: Any) -> None:
         """Raise scikit-learn's own "All the N fits failed" error for the search."""
         _ORIGINAL([out for call in self.calls for out in call], error_score)
@@ -67,22 +110,7 @@ def _warn_or_raise_recording(results: list[dict], error_score: Any) -> None:
     recorder = _ACTIVE.get()
     if recorder is None:
         return _ORIGINAL(results, error_score)
-    recorder.calls.append(results)
-    errors = [out["fit_error"] for out in results]
-    if errors and all(error is not None for error in errors):
-        summary = "\n".join(
-            f"{'-' * 80}\n{n} fits failed with the following error:\n{error}"
-            for error, n in Counter(errors).items()
-        )
-        warnings.warn(
-            f"\nAll the {len(errors)} fits of this round failed; their scores are "
-            f"set to {error_score} and the search goes on.\n"
-            f"Below are more details about the failures:\n{summary}",
-            FitFailedWarning,
-            stacklevel=2,
-        )
-        return None
-    return _ORIGINAL(results, error_score)
+    return recorder.report(results, error_score)
 
 
 if _ORIGINAL is not None and _ORIGINAL.__module__ != __name__:
@@ -130,3 +158,105 @@ def evaluate(evaluate_candidates, params, *, cv, more_results, callback_ctx):
     """``evaluate_candidates`` with a callback context only where supported."""
     kwargs = {} if callback_ctx is None else {"callback_ctx": callback_ctx}
     return evaluate_candidates(params, cv=cv, more_results=more_results, **kwargs)
+
+
+# -- the pipelined schedules: fits outside evaluate_candidates ------------------
+
+#: What ``evaluate_candidates`` (a closure inside ``BaseSearchCV.fit``) closes
+#: over and the pipelined schedules need.
+_FIT_LOCALS = (
+    "X",
+    "y",
+    "base_estimator",
+    "fit_and_score_kwargs",
+    "routed_params",
+    "all_candidate_params",
+    "all_out",
+    "all_more_results",
+    "results",
+    "self",
+)
+
+
+def fit_and_score(estimator, X, y, train, test, parameters, kwargs) -> dict:
+    """One fit of one candidate on one fold, as ``evaluate_candidates`` runs it.
+
+    A module-level function, so that process pools and Dask pickle it by
+    reference; ``kwargs`` are ``fit``'s ``fit_and_score_kwargs`` (scorers,
+    routed fit and score parameters, ``error_score``, ...).
+    """
+    return _sklearn_validation._fit_and_score(
+        clone(estimator), X, y, train=train, test=test, parameters=parameters, **kwargs
+    )
+
+
+class FitContext:
+    """What ``BaseSearchCV.fit`` prepared for ``evaluate_candidates``, and its results.
+
+    Built by :func:`fit_context`. ``X``, ``y``, ``base_estimator``,
+    ``fit_and_score_kwargs`` and ``split_params`` are ``fit``'s own (after
+    ``indexable`` and metadata routing); :meth:`add` appends raw results to the
+    lists ``fit`` reads after ``_run_search``, and :meth:`results` formats them
+    into what ``fit`` stores as ``cv_results_``.
+    """
+
+    def __init__(self, cells: dict[str, CellType]):
+        self._cells = cells
+        self.X = cells["X"].cell_contents
+        self.y = cells["y"].cell_contents
+        self.base_estimator = cells["base_estimator"].cell_contents
+        self.fit_and_score_kwargs = dict(cells["fit_and_score_kwargs"].cell_contents)
+        self.split_params = dict(cells["routed_params"].cell_contents.splitter.split)
+        self._search = cells["self"].cell_contents
+        self._formatted = True
+
+    @property
+    def n_candidates(self) -> int:
+        """Number of candidates added to ``fit``'s results (by any means)."""
+        return len(self._cells["all_candidate_params"].cell_contents)
+
+    def add(self, params: Sequence[dict], outs: Sequence[dict], more_results: dict) -> None:
+        """Append candidates (their per-fold raw results, candidate-major)."""
+        self._cells["all_candidate_params"].cell_contents.extend(params)
+        self._cells["all_out"].cell_contents.extend(outs)
+        more = self._cells["all_more_results"].cell_contents
+        for key, values in more_results.items():
+            more[key].extend(values)
+        self._formatted = False
+
+    def results(self) -> dict[str, Any]:
+        """All candidates so far, formatted like ``cv_results_`` (and kept for ``fit``)."""
+        if self._formatted:
+            return self._cells["results"].cell_contents
+        out = self._cells["all_out"].cell_contents
+        if callable(self._search.scoring):
+            # Failed fits of a callable multi-metric scorer get a dict of
+            # error_score, as evaluate_candidates does per call (idempotent).
+            _sklearn_validation._insert_error_scores(out, self._search.error_score)
+        params = self._cells["all_candidate_params"].cell_contents
+        results = self._search._format_results(
+            params,
+            len(out) // len(params),  # fit sets n_splits_ after _run_search before 1.9
+            out,
+            self._cells["all_more_results"].cell_contents,
+        )
+        self._cells["results"].cell_contents = results
+        self._formatted = True
+        return results
+
+
+def fit_context(evaluate_candidates) -> FitContext:
+    """The :class:`FitContext` of the ``fit`` call that made ``evaluate_candidates``."""
+    code = getattr(evaluate_candidates, "__code__", None)
+    names = code.co_freevars if code is not None else ()
+    cells = dict(zip(names, evaluate_candidates.__closure__ or (), strict=True))
+    missing = [name for name in _FIT_LOCALS if name not in cells]
+    if missing:
+        import sklearn
+
+        raise RuntimeError(
+            f"schedule='ordered' and schedule='async' do not support scikit-learn "
+            f"{sklearn.__version__}: BaseSearchCV.fit no longer prepares "
+            f"{', '.join(missing)} for evaluate_candidates. Use schedule='rounds'."
+        )
+    return FitContext(cells)

@@ -333,6 +333,14 @@ class HyperoptOptimizer:
                 doc["result"] = {"status": STATUS_OK, "loss": float(loss)}
         self.trials.refresh()
 
+    def pending(self) -> list[Candidate]:
+        """The proposed candidates not told yet, in proposal order."""
+        return [
+            Candidate(doc["tid"], self.space.decode(doc["misc"]["vals"]))
+            for doc in self.trials._dynamic_trials
+            if doc["state"] != JOB_STATE_DONE
+        ]
+
     def discard_pending(self) -> None:
         """Forget proposed candidates that were never told (an interrupted round)."""
         pending = [d for d in self.trials._dynamic_trials if d["state"] != JOB_STATE_DONE]

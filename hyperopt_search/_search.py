@@ -18,7 +18,9 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _compat
+from ._executor import open_executor
 from ._optimizer import ALGORITHMS, Candidate, HyperoptOptimizer, resolve_algo
+from ._pipeline import Evaluation, Pipeline
 from ._space import SearchSpace, to_hyperopt_space
 from ._state import (
     SearchState,
@@ -102,7 +104,30 @@ class HyperoptSearchCV(BaseSearchCV):
         smaller ones let the model learn from more results before choosing.
         With many workers, use at least ``2 * n_workers / n_splits`` (a
         round has ``batch_size * n_splits`` fits); see the "Parallel and
-        distributed search" page of the documentation.
+        distributed search" page of the documentation. With a pipelined
+        ``schedule``, the number of candidates in flight.
+
+    schedule : {"rounds", "ordered", "async"}, default="rounds"
+        How proposals and fits interleave when fits run in parallel:
+
+        - ``"rounds"``: each round's candidates x folds are cross-validated
+          together (one :func:`joblib.Parallel` call); the next round starts
+          when the slowest fit of the round ends.
+        - ``"ordered"``: ``batch_size`` candidates stay in flight; each time
+          the oldest one finishes, hyperopt is told its score and proposes a
+          new candidate, whose folds are queued at once. Workers wait only
+          when the oldest candidate is much slower than the ones after it.
+          The candidates depend on ``random_state`` and ``batch_size`` only,
+          as with ``"rounds"`` (but they are not the same as with
+          ``"rounds"``).
+        - ``"async"``: like ``"ordered"``, but a candidate is told as soon as
+          it finishes, so no worker waits for a slow candidate; the
+          candidates then depend on the fit times: not reproducible with
+          more than one worker.
+
+        The pipelined schedules run on joblib's loky (default), threading,
+        multiprocessing and dask backends; they call ``monitor`` and check
+        the stopping rules after every candidate.
 
     scoring : str, callable, list, tuple or dict, default=None
         Strategy to evaluate the performance of the cross-validated model on
@@ -308,6 +333,7 @@ class HyperoptSearchCV(BaseSearchCV):
             Interval(numbers.Integral, 0, None, closed="left"),
         ],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "schedule": [StrOptions({"rounds", "ordered", "async"})],
         "random_state": ["random_state", np.random.Generator],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
@@ -327,6 +353,7 @@ class HyperoptSearchCV(BaseSearchCV):
         algo="tpe",
         n_initial_points="auto",
         batch_size=4,
+        schedule="rounds",
         scoring=None,
         n_jobs=None,
         refit=True,
@@ -349,6 +376,7 @@ class HyperoptSearchCV(BaseSearchCV):
         self.algo = algo
         self.n_initial_points = n_initial_points
         self.batch_size = batch_size
+        self.schedule = schedule
         self.random_state = random_state
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
@@ -483,7 +511,12 @@ class HyperoptSearchCV(BaseSearchCV):
         if prior is not None:
             # Copies: the previous fit's state stays as it was if this one fails.
             rng, trials = copy.deepcopy(prior.rng), copy.deepcopy(prior.trials)
-            return HyperoptOptimizer(space, algo, rng, trials=trials)
+            optimizer = HyperoptOptimizer(space, algo, rng, trials=trials)
+            if self.schedule == "rounds":
+                # Candidates a pipelined search had in flight when its
+                # checkpoint was written: only a pipelined search resumes them.
+                optimizer.discard_pending()
+            return optimizer
         random_state = self.random_state
         if isinstance(random_state, np.random.Generator):
             seed = int(random_state.integers(2**32))
@@ -534,35 +567,170 @@ class HyperoptSearchCV(BaseSearchCV):
                     sequential_subtasks=True,
                 ) as search_ctx,
             ):
-                for size in self._round_sizes(run.n_rounds):
-                    remaining = self.n_iter - run.n_candidates
-                    if remaining <= 0:
-                        break
-                    if run.n_rounds_this_fit and (reason := rules.before_round(
-                        time.monotonic() - start
-                    )):  # fmt: skip
-                        self.stop_reason_ = reason
-                        break
-                    batch = optimizer.ask(min(size, remaining))
-                    if batch:
-                        self._evaluate_round(evaluate_candidates, run, batch, search_ctx)
-                        if reason := self._stop_after_round(rules, run.results):
-                            self.stop_reason_ = reason
-                            break
-                    if optimizer.exhausted:
-                        self.stop_reason_ = "exhausted"
-                        break
+                if self.schedule == "rounds":
+                    self._search_rounds(evaluate_candidates, run, rules, start, search_ctx)
+                else:
+                    self._search_pipelined(evaluate_candidates, run, rules, start)
                 if run.recorder.all_failed() and (prior is None or not prior.n_candidates):
                     run.recorder.raise_all_failed(self.error_score)
         except BaseException:
-            # Never lose finished work: keep the finished rounds on the object.
+            # Never lose finished work: keep the finished candidates on the object.
             self.stop_reason_ = "interrupted"
             optimizer.discard_pending()
+            run.pending_rounds.clear()
             self._search_state = run.state()
-            self._keep_partial_results(run.results)
+            self._keep_partial_results(run.current_results())
             raise
         self._search_state = run.state()
         self._report_stop()
+
+    def _search_rounds(self, evaluate_candidates, run: _Run, rules, start, search_ctx) -> None:
+        """``schedule="rounds"``: one ``evaluate_candidates`` call per round."""
+        optimizer = run.optimizer
+        for size in self._round_sizes(run.n_rounds):
+            remaining = self.n_iter - run.n_candidates
+            if remaining <= 0:
+                break
+            if run.n_rounds_this_fit and (reason := rules.before_round(time.monotonic() - start)):
+                self.stop_reason_ = reason
+                break
+            batch = optimizer.ask(min(size, remaining))
+            if batch:
+                self._evaluate_round(evaluate_candidates, run, batch, search_ctx)
+                if reason := self._stop_after_round(rules, run.results):
+                    self.stop_reason_ = reason
+                    break
+            if optimizer.exhausted:
+                self.stop_reason_ = "exhausted"
+                break
+
+    def _search_pipelined(self, evaluate_candidates, run: _Run, rules, start) -> None:
+        """``schedule="ordered"`` or ``"async"``: ``batch_size`` candidates in flight.
+
+        Whenever a candidate is told to hyperopt, new ones are proposed until
+        ``batch_size`` are in flight again (more while TPE's random start-up
+        candidates, which need no result, are proposed), before the next one
+        is told: with ``"ordered"``, each proposal sees the same results
+        whatever the timing. A stopping rule stops the proposals; the
+        candidates in flight still finish.
+        """
+        context = run.context = _compat.fit_context(evaluate_candidates)
+        splits = list(run.cv.split(context.X, context.y, **context.split_params))
+        optimizer = run.optimizer
+        n_prior = run.n_candidates
+        run.scores = [
+            self._candidate_score(run.outs[i : i + len(splits)])
+            for i in range(0, len(run.outs), len(splits))
+        ]
+        fresh = run.n_rounds == 0
+        startup = self._resolved_n_initial_points() if fresh and self.algo == "tpe" else 0
+        pipeline = Pipeline(ordered=self.schedule == "ordered")
+        new_outs: list[dict] = []
+        stop = None
+        with open_executor(self.n_jobs) as executor:
+            self._warn_if_workers_starve(len(splits), executor.n_workers)
+            X, y = executor.share(context.X), executor.share(context.y)
+            fit_kwargs = executor.share(context.fit_and_score_kwargs)
+
+            def submit(candidate: Candidate, round_index: int) -> None:
+                futures = [
+                    executor.submit(
+                        _compat.fit_and_score,
+                        context.base_estimator,
+                        X,
+                        y,
+                        train,
+                        test,
+                        candidate.params,
+                        fit_kwargs,
+                    )
+                    for train, test in splits
+                ]
+                run.pending_rounds[candidate.tid] = round_index
+                pipeline.add(Evaluation(candidate, round_index, futures))
+
+            for candidate in optimizer.pending():  # in flight when a checkpoint was written
+                submit(candidate, run.pending_rounds.get(candidate.tid, run.n_rounds))
+            try:
+                while True:
+                    while stop is None:
+                        in_flight_limit = max(run.n_candidates + self.batch_size, startup)
+                        if run.n_candidates + len(pipeline) >= min(self.n_iter, in_flight_limit):
+                            break
+                        if run.n_rounds_this_fit and (
+                            stop := rules.before_round(time.monotonic() - start)
+                        ):
+                            break
+                        batch = optimizer.ask(1)
+                        if not batch:
+                            stop = "exhausted"
+                            break
+                        startup_candidate = len(optimizer.trials) <= startup
+                        submit(batch[0], run.n_rounds)
+                        if not startup_candidate or len(optimizer.trials) == startup:
+                            run.n_rounds += 1
+                    if not pipeline:
+                        break
+                    evaluation = pipeline.next()
+                    outs = evaluation.outs()
+                    new_outs.extend(outs)
+                    self._tell_candidate(run, evaluation, outs)
+                    if stop is None:
+                        stop = self._stop_after_candidate(rules, run)
+            except BaseException:
+                pipeline.cancel()
+                raise
+        if new_outs:
+            all_failed = all(out["fit_error"] is not None for out in new_outs)
+            if all_failed and n_prior == 0:
+                run.recorder.calls.append(new_outs)  # _run_search raises "All ... failed"
+            else:
+                run.recorder.report(new_outs, self.error_score)
+        self.stop_reason_ = stop or "n_iter"
+        context.results()  # what fit stores as cv_results_
+
+    def _tell_candidate(self, run: _Run, evaluation: Evaluation, outs: list[dict]) -> None:
+        """Tell hyperopt one finished candidate; record it; checkpoint; report."""
+        candidate = evaluation.candidate
+        score = self._candidate_score(outs)
+        failed = any(out["fit_error"] is not None for out in outs)
+        loss = None if failed or not np.isfinite(score) else -score
+        run.optimizer.tell({candidate.tid: loss})
+        run.pending_rounds.pop(candidate.tid, None)
+        more_results = {"hyperopt_round": [evaluation.round], "hyperopt_tid": [candidate.tid]}
+        run.context.add([candidate.params], outs, more_results)
+        run.add_candidate(candidate, outs, more_results, score)
+        self.n_candidates_ = run.n_candidates
+        if self.checkpoint is not None:
+            save_checkpoint(self.checkpoint, run.state())
+        if self.verbose > 0:
+            best = max((x for x in run.scores if np.isfinite(x)), default=float("nan"))
+            print(
+                f"[HyperoptSearchCV] candidate {self.n_candidates_}/{self.n_iter} "
+                f"(round {evaluation.round}): score={score:.5g}, best={best:.5g}"
+            )
+
+    def _candidate_score(self, outs: list[dict]) -> float:
+        """A candidate's mean test score of the optimised metric, from its raw results.
+
+        The same number as its ``mean_test_<metric>`` in ``cv_results_``: the
+        unweighted mean over folds, ``error_score`` for a failed fold.
+        """
+        scores = []
+        for out in outs:
+            value = out["test_scores"]
+            if isinstance(value, dict):
+                refit = self.refit if isinstance(self.refit, str) else None
+                value = value[refit if refit in value else next(iter(value))]
+            scores.append(float(value))
+        return float(np.mean(scores))
+
+    def _stop_after_candidate(self, rules: StoppingRules, run: _Run) -> str | None:
+        reason = rules.after_round(run.scores)
+        if reason is None and self.monitor is not None:
+            if self.monitor(self, run.context.results()):
+                reason = "monitor"
+        return reason
 
     def _evaluate_round(self, evaluate_candidates, run: _Run, batch, search_ctx) -> None:
         """Cross-validate one round of candidates and tell hyperopt the losses."""
@@ -596,9 +764,10 @@ class HyperoptSearchCV(BaseSearchCV):
         if self.verbose > 0:
             self._print_round(run.n_rounds - 1, batch, results)
 
-    def _warn_if_workers_starve(self, n_splits: int) -> None:
+    def _warn_if_workers_starve(self, n_splits: int, n_workers: int | None = None) -> None:
         """Warn when a round has fewer fits than there are workers."""
-        n_workers = effective_n_jobs(self.n_jobs)
+        if n_workers is None:
+            n_workers = effective_n_jobs(self.n_jobs)
         if self.batch_size * n_splits < n_workers:
             warnings.warn(
                 f"batch_size={self.batch_size} x {n_splits} folds gives "
@@ -706,6 +875,14 @@ class _Run:
         self.n_rounds = 0 if prior is None else prior.n_rounds
         self.n_rounds_this_fit = 0
         self.results: dict[str, Any] | None = None
+        # The pipelined schedules' own records: the fit context they add
+        # results through, each candidate's score, the rounds of candidates
+        # in flight (by trial id).
+        self.context: _compat.FitContext | None = None
+        self.scores: list[float] = []
+        self.pending_rounds: dict[int, int] = (
+            {} if prior is None or prior.pending_rounds is None else dict(prior.pending_rounds)
+        )
 
     @property
     def n_candidates(self) -> int:
@@ -720,6 +897,21 @@ class _Run:
         self.n_rounds_this_fit += 1
         self.results = results
 
+    def add_candidate(self, candidate: Candidate, outs, more_results, score: float) -> None:
+        """Record one candidate of a pipelined schedule (its round is counted at proposal)."""
+        self.params.append(candidate.params)
+        self.outs.extend(outs)
+        for key, values in more_results.items():
+            self.more_results.setdefault(key, []).extend(values)
+        self.scores.append(score)
+        self.n_rounds_this_fit = max(self.n_rounds_this_fit, 1)
+
+    def current_results(self) -> dict[str, Any] | None:
+        """All candidates so far formatted like ``cv_results_``; None before any."""
+        if self.context is not None:
+            return self.context.results() if self.context.n_candidates else None
+        return self.results
+
     def state(self) -> SearchState:
         """The finished rounds, as a record to continue from."""
         return SearchState(
@@ -732,6 +924,7 @@ class _Run:
             outs=list(self.outs),
             more_results={k: list(v) for k, v in self.more_results.items()},
             n_rounds=self.n_rounds,
+            pending_rounds=dict(self.pending_rounds),
         )
 
 

@@ -48,11 +48,15 @@ class SearchState:
     more_results : dict of str to list
         Our extra ``cv_results_`` columns, one value per candidate.
     trials : hyperopt.Trials
-        hyperopt's record, with a result for every candidate.
+        hyperopt's record, with a result for every candidate; a pipelined
+        schedule's candidates still in flight are in it as pending trials
+        (a resumed search evaluates them first).
     rng : numpy.random.Generator
         The generator of the suggestion seeds, as it was after the last round.
     n_rounds : int
-        Number of rounds evaluated.
+        Number of rounds evaluated (or started, by a pipelined schedule).
+    pending_rounds : dict of int to int, optional
+        The round of each pending trial, by trial id.
     """
 
     space_signature: tuple
@@ -64,6 +68,7 @@ class SearchState:
     outs: list[dict] = field(default_factory=list)
     more_results: dict[str, list] = field(default_factory=dict)
     n_rounds: int = 0
+    pending_rounds: dict[int, int] | None = None
 
     @property
     def n_candidates(self) -> int:

@@ -23,6 +23,16 @@ def _searches():
             cv=2,
             random_state=0,
         ),
+        # The pipelined schedule fits outside evaluate_candidates.
+        HyperoptSearchCV(
+            LogisticRegression(),
+            {"C": loguniform(1e-2, 1e2)},
+            n_iter=3,
+            batch_size=2,
+            cv=2,
+            schedule="ordered",
+            random_state=0,
+        ),
     ]
 
 

@@ -163,3 +163,42 @@ def test_dask_backend_with_n_jobs_gives_identical_candidates(data, serial, dask_
         search = _search(n_jobs=2).fit(*data)
     assert_same_search(search, serial)
     assert _fit_pids(search) <= _worker_pids(dask_client)
+
+
+# -- the pipelined schedules on Dask -------------------------------------------
+
+
+@pytest.mark.parametrize("schedule", ["ordered", "async"])
+def test_pipelined_schedules_run_fits_on_dask_workers(data, dask_client, schedule):
+    from distributed import get_task_stream
+
+    X, y = data
+    reference = _search(n_jobs=1, schedule="ordered").fit(X, y)
+
+    def arrays_on_cluster():
+        keys = dask_client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks))
+        return {str(key) for key in keys if str(key).startswith("ndarray-")}
+
+    before = arrays_on_cluster()
+    scattered = []
+
+    def count_scattered(search, results):
+        scattered.append(frozenset(arrays_on_cluster() - before))
+
+    with (
+        get_task_stream(dask_client) as task_stream,
+        joblib.parallel_config(backend="dask"),
+    ):
+        search = _search(schedule=schedule, monitor=count_scattered).fit(X, y)
+
+    if schedule == "ordered":
+        assert_same_search(search, reference)
+    else:  # "async" tells candidates as they finish: same budget, maybe not the same ones
+        assert search.n_candidates_ == N_ITER
+        assert len(set(search.cv_results_["hyperopt_tid"].tolist())) == N_ITER
+    assert _fit_pids(search) <= _worker_pids(dask_client)
+    fit_tasks = [t for t in task_stream.data if "fit_and_score" in t["key"]]
+    assert len(fit_tasks) == N_ITER * CV
+    # X and y were scattered once per search, not sent again with every fit.
+    assert len(set(scattered)) == 1
+    assert len(scattered[0]) == 2

@@ -1,0 +1,150 @@
+"""Submit single fits to joblib's active backend and get futures back.
+
+The pipelined schedules keep a window of candidates in flight and propose a
+new one when one finishes, which joblib's ``Parallel`` (a call returns when
+its whole batch is done) cannot do. This module opens the backend that
+``Parallel(n_jobs=...)`` would use in the same place (``n_jobs``, and any
+``joblib.parallel_config``), and exposes it as futures:
+
+- sequential (one job): each fit runs when it is submitted;
+- ``"loky"`` (joblib's default): joblib's own reusable process executor, with
+  its automatic memory mapping of large arrays;
+- ``"threading"``, ``"multiprocessing"`` and other pool-based backends (Ray's
+  ``"ray"``): their pool's ``apply_async``;
+- ``"dask"``: the backend's ``distributed.Client``, with ``X`` and ``y``
+  scattered to the cluster once per search (see :meth:`TaskExecutor.share`).
+
+Other backends raise a ``ValueError`` naming the backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from typing import Any
+
+from joblib import Parallel
+
+__all__ = ["TaskExecutor", "open_executor"]
+
+
+class TaskExecutor:
+    """Run functions somewhere, returning :class:`concurrent.futures.Future` objects."""
+
+    #: Name of the joblib backend the tasks run on.
+    backend_name = "sequential"
+
+    def __init__(self, n_workers: int = 1):
+        self.n_workers = n_workers
+
+    def submit(self, fn: Callable, *args: Any) -> Future:
+        """Run ``fn(*args)``; the default runs it at once, in this process."""
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                raise  # KeyboardInterrupt and friends stop the search at once
+            future.set_exception(exc)
+        return future
+
+    def share(self, obj: Any) -> Any:
+        """What to pass to :meth:`submit` instead of ``obj``, sent once per search."""
+        return obj
+
+    def abort(self) -> None:
+        """Stop what runs and drop what waits (after an error or an interrupt)."""
+
+
+class _LokyExecutor(TaskExecutor):
+    backend_name = "loky"
+
+    def __init__(self, workers, n_workers: int):
+        super().__init__(n_workers)
+        self._workers = workers
+        self._futures: weakref.WeakSet = weakref.WeakSet()
+
+    def submit(self, fn, *args):
+        future = self._workers.submit(fn, *args)
+        self._futures.add(future)
+        return future
+
+    def abort(self):
+        for future in list(self._futures):
+            future.cancel()
+
+
+class _PoolExecutor(TaskExecutor):
+    """A backend whose ``_pool`` has multiprocessing's ``apply_async``."""
+
+    def __init__(self, pool, n_workers: int, backend_name: str):
+        super().__init__(n_workers)
+        self._pool = pool
+        self.backend_name = backend_name
+
+    def submit(self, fn, *args):
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
+        self._pool.apply_async(
+            fn, args, callback=future.set_result, error_callback=future.set_exception
+        )
+        return future
+
+
+class _DaskExecutor(TaskExecutor):
+    backend_name = "dask"
+
+    def __init__(self, client):
+        super().__init__(max(1, sum(client.nthreads().values())))
+        self._client = client
+        self._executor = client.get_executor(pure=False)
+
+    def submit(self, fn, *args):
+        return self._executor.submit(fn, *args)
+
+    def share(self, obj):
+        if obj is None:
+            return None
+        (future,) = self._client.scatter([obj], hash=False)
+        return future
+
+    def abort(self):
+        self._executor.shutdown(wait=False)
+
+
+def _pool_of(backend) -> Any:
+    """The pool of a pool-based backend (created lazily from joblib 1.4 on), or None."""
+    get_pool = getattr(backend, "_get_pool", None)
+    pool = get_pool() if get_pool is not None else getattr(backend, "_pool", None)
+    return pool if hasattr(pool, "apply_async") else None
+
+
+@contextlib.contextmanager
+def open_executor(n_jobs: int | None) -> Iterator[TaskExecutor]:
+    """The executor of the backend ``Parallel(n_jobs=n_jobs)`` would use here."""
+    parallel = Parallel(n_jobs=n_jobs)
+    with parallel:  # configures the backend, as for a call, and cleans it up
+        backend = parallel._backend
+        name = type(backend).__name__
+        n_workers = parallel._effective_n_jobs()
+        if name == "SequentialBackend" or (n_workers == 1 and name != "DaskDistributedBackend"):
+            executor = TaskExecutor()
+        elif name == "LokyBackend":
+            executor = _LokyExecutor(backend._workers, n_workers)
+        elif name == "DaskDistributedBackend":
+            executor = _DaskExecutor(backend.client)
+        elif (pool := _pool_of(backend)) is not None:
+            executor = _PoolExecutor(pool, n_workers, name)
+        else:
+            raise ValueError(
+                f"schedule='ordered' and schedule='async' cannot run on joblib's "
+                f"{name}: they need the loky (default), threading, multiprocessing "
+                f"or dask backend. Use schedule='rounds' with this backend."
+            )
+        try:
+            yield executor
+        except BaseException:
+            executor.abort()
+            raise
