@@ -23,6 +23,12 @@ they end and skipped when the command is run again. ``--report-only``
 rebuilds the tables and the plot from that file. ``--study defaults`` runs the
 HyperoptSearchCV variants of ``default_variants()`` (batch size, start-up
 trials, TPE options) into ``defaults_runs.jsonl`` / ``defaults.md``.
+``--study schedules`` runs those of ``schedule_variants()`` (``schedule="ordered"``
+at batch size 4 and 8, and the default ``"rounds"`` at batch size 8 for
+reference) into ``schedules_runs.jsonl`` / ``schedules.{md,json}``. Both studies
+compare each variant with the default HyperoptSearchCV (``schedule="rounds"``,
+``batch_size=4``) on paired seeds, reusing its runs (and RandomizedSearchCV's)
+from ``quality_runs.jsonl`` in the same output directory.
 """
 
 from __future__ import annotations
@@ -70,6 +76,23 @@ def default_variants() -> list[Method]:
     ]
 
 
+def schedule_variants() -> list[Method]:
+    """HyperoptSearchCV schedules compared with the default ``"rounds"`` at
+    ``batch_size=4`` (``--study schedules``); ``"rounds"`` at ``batch_size=8``
+    is the reference for ``"ordered"`` at 8."""
+    return [
+        variant('HyperoptSearchCV(schedule="ordered")', schedule="ordered"),
+        variant(
+            'HyperoptSearchCV(schedule="ordered", batch_size=8)', schedule="ordered", batch_size=8
+        ),
+        variant("HyperoptSearchCV(batch_size=8)", batch_size=8),
+    ]
+
+
+#: Output file stem of each study.
+STEMS = {"main": "quality", "defaults": "defaults", "schedules": "schedules"}
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="budget 20, 3 seeds, scratch output")
@@ -79,7 +102,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--skopt-budgets", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--methods", nargs="+", default=None, help="default: all available")
-    parser.add_argument("--study", choices=["main", "defaults"], default="main")
+    parser.add_argument("--study", choices=list(STEMS), default="main")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
@@ -158,6 +181,8 @@ def select_methods(args) -> tuple[list[Method], dict[str, str]]:
     pool = dict(METHODS)
     if args.study == "defaults":
         pool = {m.name: m for m in default_variants()}
+    elif args.study == "schedules":
+        pool = {m.name: m for m in schedule_variants()}
     names = args.methods or list(pool)
     methods, skipped = [], {}
     for name in names:
@@ -177,7 +202,7 @@ def main(argv=None) -> None:
     for name, reason in skipped.items():
         print(f"skipping {name}: {reason}", flush=True)
     tasks = [TASKS[name] for name in args.tasks]
-    stem = "quality" if args.study == "main" else "defaults"
+    stem = STEMS[args.study]
     runs = args.out / f"{stem}_runs.jsonl"
     if not args.report_only:
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
@@ -199,8 +224,10 @@ def main(argv=None) -> None:
     }
     if args.study == "main":
         report.write_quality(runs, args.out, info)
-    else:
+    elif args.study == "defaults":
         report.write_defaults(runs, args.out / "quality_runs.jsonl", args.out, info)
+    else:
+        report.write_schedules(runs, args.out / "quality_runs.jsonl", args.out, info)
 
 
 if __name__ == "__main__":

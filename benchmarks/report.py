@@ -356,24 +356,30 @@ def write_quality(runs_path: Path, out: Path, info: dict) -> None:
     print(f"wrote {out / 'quality.md'}, quality.json, convergence.png")
 
 
-def paired_vs_default(records: list[dict], methods: list[str]) -> tuple[list[str], list[dict]]:
-    """Each variant against the default on the same (task, seed, budget):
-    wins / ties / losses in best CV score and a Wilcoxon signed-rank p-value."""
+def paired_vs_default(
+    records: list[dict],
+    methods: list[str],
+    default: str = "HyperoptSearchCV",
+    label: str = "default",
+) -> tuple[list[str], list[dict]]:
+    """Each HyperoptSearchCV variant of ``methods`` against ``default`` on the
+    same (task, seed, budget): wins / ties / losses in best CV score and a
+    Wilcoxon signed-rank p-value."""
     from scipy.stats import wilcoxon
 
-    default = "HyperoptSearchCV"
     base = {
         (r["task"], r["seed"], r["budget"]): r["best_cv"]
         for r in records
         if r["method"] == default
     }
     lines = [
-        "| variant | budget | pairs | wins / ties / losses vs default | mean best-CV gain | Wilcoxon p |",
+        f"| variant | budget | pairs | wins / ties / losses vs {label} | mean best-CV gain "
+        "| Wilcoxon p |",
         "|---|---|---|---|---|---|",
     ]
     rows = []
     for method in methods:
-        if method == default or not method.startswith(default):
+        if method == default or not method.startswith("HyperoptSearchCV"):
             continue
         for budget in sorted({r["budget"] for r in records if r["method"] == method}):
             diffs = [
@@ -391,6 +397,7 @@ def paired_vs_default(records: list[dict], methods: list[str]) -> tuple[list[str
             rows.append(
                 {
                     "method": method,
+                    "baseline": default,
                     "budget": budget,
                     "pairs": int(diffs.size),
                     "wins": wins,
@@ -408,17 +415,29 @@ def paired_vs_default(records: list[dict], methods: list[str]) -> tuple[list[str
     return lines, rows
 
 
-def write_defaults(variants_path: Path, main_path: Path, out: Path, info: dict) -> None:
+def _with_baseline(
+    variants_path: Path, main_path: Path, same_runs: bool = False
+) -> tuple[list[dict], list[dict]]:
+    """The study's runs, and with them the default HyperoptSearchCV's,
+    RandomizedSearchCV's and OptunaSearchCV's runs of ``main_path`` at the
+    study's budgets (unless the study ran that method itself); with
+    ``same_runs``, only at the (task, seed, budget) the study ran."""
     variants = load(variants_path)
     budgets = {r["budget"] for r in variants}
-    keep = {"HyperoptSearchCV", RANDOM, "OptunaSearchCV"}
-    main = [r for r in load(main_path) if r["method"] in keep and r["budget"] in budgets]
-    records = main + variants
-    if not variants:
-        print("no records yet")
-        return
-    best, rows, ratios, gmeans = _analyse(records)
-    methods = _methods_in(
+    keys = {(r["task"], r["seed"], r["budget"]) for r in variants}
+    keep = {"HyperoptSearchCV", RANDOM, "OptunaSearchCV"} - {r["method"] for r in variants}
+    main = [
+        r
+        for r in load(main_path)
+        if r["method"] in keep
+        and r["budget"] in budgets
+        and (not same_runs or (r["task"], r["seed"], r["budget"]) in keys)
+    ]
+    return variants, main + variants
+
+
+def _study_methods(rows, variants) -> list[str]:
+    return _methods_in(
         rows,
         [
             "HyperoptSearchCV",
@@ -427,6 +446,15 @@ def write_defaults(variants_path: Path, main_path: Path, out: Path, info: dict) 
             RANDOM,
         ],
     )
+
+
+def write_defaults(variants_path: Path, main_path: Path, out: Path, info: dict) -> None:
+    variants, records = _with_baseline(variants_path, main_path)
+    if not variants:
+        print("no records yet")
+        return
+    best, rows, ratios, gmeans = _analyse(records)
+    methods = _study_methods(rows, variants)
     paired_lines, paired = paired_vs_default(records, methods)
     lines = _header("HyperoptSearchCV settings compared with its defaults", info, records)
     lines += [
@@ -454,3 +482,118 @@ def write_defaults(variants_path: Path, main_path: Path, out: Path, info: dict) 
     }
     (out / "defaults.json").write_text(json.dumps(payload, indent=1))
     print(f"wrote {out / 'defaults.md'}, defaults.json")
+
+
+#: The ``schedule="ordered"`` variants and the ``"rounds"`` search each is paired
+#: with besides the default (same batch size).
+SCHEDULE_PAIRS = {
+    'HyperoptSearchCV(schedule="ordered")': "HyperoptSearchCV",
+    'HyperoptSearchCV(schedule="ordered", batch_size=8)': "HyperoptSearchCV(batch_size=8)",
+}
+
+
+def _schedule_summary(methods, gmeans, paired, budgets, n_tasks) -> list[str]:
+    """One row per budget and HyperoptSearchCV search: regret-ratio geometric
+    mean, and the paired comparison with the default (``schedule="rounds"``,
+    ``batch_size=4``)."""
+    vs = {(p["method"], p["budget"]): p for p in paired if p["baseline"] == "HyperoptSearchCV"}
+    lines = [
+        "| budget | search | regret ratio (geo. mean) | W / T / L vs default "
+        "| mean best-CV gain | Wilcoxon p |",
+        "|---|---|---|---|---|---|",
+    ]
+    for budget in budgets:
+        for method in methods:
+            if not method.startswith("HyperoptSearchCV") or (method, budget) not in gmeans:
+                continue
+            value, n = gmeans[(method, budget)]
+            ratio = _fmt(value, 2) + (f" ({n}/{n_tasks} tasks)" if n < n_tasks else "")
+            p = vs.get((method, budget))
+            if method == "HyperoptSearchCV":
+                cells = ["(default)", "", ""]
+            elif p is None:
+                cells = ["-", "-", "-"]
+            else:
+                cells = [
+                    f"{p['wins']} / {p['ties']} / {p['losses']}",
+                    f"{p['mean_gain']:+.4f}",
+                    f"{p['wilcoxon_p']:.3f}",
+                ]
+            lines.append(f"| {budget} | {method} | {ratio} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def write_schedules(variants_path: Path, main_path: Path, out: Path, info: dict) -> None:
+    """``schedule="ordered"`` against the default ``"rounds"`` (``--study schedules``)."""
+    variants, records = _with_baseline(variants_path, main_path, same_runs=True)
+    if not variants:
+        print("no records yet")
+        return
+    best, rows, ratios, gmeans = _analyse(records)
+    methods = _study_methods(rows, variants)
+    paired_lines, paired = paired_vs_default(records, methods)
+    same_lines = [
+        "| variant | budget | pairs | wins / ties / losses vs rounds | mean best-CV gain "
+        "| Wilcoxon p |",
+        "|---|---|---|---|---|---|",
+    ]
+    for method, baseline in SCHEDULE_PAIRS.items():
+        if method not in methods or baseline not in methods:
+            continue
+        extra_lines, extra = paired_vs_default(records, [method], baseline)
+        same_lines += [
+            line.replace("| " + method, f"| {method} vs {baseline}", 1) for line in extra_lines[2:]
+        ]
+        if baseline != "HyperoptSearchCV":
+            paired += extra
+    budgets = sorted({r["budget"] for r in variants})
+    lines = _header("HyperoptSearchCV schedules: ordered pipeline vs rounds", info, records)
+    lines += [
+        "Same tasks, splits and seeds as `quality.md`. `HyperoptSearchCV` is the default "
+        '(`schedule="rounds"`, `batch_size=4`): each round asks hyperopt for `batch_size` '
+        'candidates and cross-validates them together. `schedule="ordered"` keeps '
+        "`batch_size` candidates in flight and proposes one new candidate each time the "
+        "oldest is told to hyperopt, so every proposal after the start-up sees "
+        '`batch_size - 1` pending candidates. `HyperoptSearchCV(batch_size=8)` (`"rounds"`) '
+        'is the reference for `"ordered"` at batch size 8. Every search runs with '
+        "`n_jobs=1`, so this measures search quality only, not speed. The default's and "
+        "the other methods' runs come from `quality_runs.jsonl` (those at the tasks, seeds "
+        "and budgets of this study); best known and ratios are recomputed over all the runs "
+        "shown here.",
+        "",
+        "## Summary",
+        "",
+        "Regret ratio: geometric mean over the tasks of mean regret / RandomizedSearchCV's "
+        "mean regret (lower is better). W / T / L: the variant's best CV score higher / "
+        "equal / lower than the default's on the same task, seed and budget; Wilcoxon "
+        "signed-rank p-value over those pairs (ties dropped).",
+        "",
+        *_schedule_summary(methods, gmeans, paired, budgets, len(best)),
+        "",
+        "## Paired with the default (same task, seed and budget)",
+        "",
+        *paired_lines,
+        "",
+        '## `"ordered"` paired with `"rounds"` at the same batch size',
+        "",
+        *same_lines,
+        "",
+        "## Regret ratio vs RandomizedSearchCV (lower is better)",
+        "",
+        *ratio_tables(rows, ratios, gmeans, methods, len(best)),
+        "## Per task",
+        "",
+        *task_tables(rows, best, methods),
+    ]
+    (out / "schedules.md").write_text("\n".join(lines))
+    payload = {
+        "info": info,
+        "versions": _versions(),
+        "best_known": best,
+        "summary": rows,
+        "paired": paired,
+        "regret_ratio": _json_ratios(ratios),
+        "geomean_regret_ratio": _json_geomeans(gmeans),
+    }
+    (out / "schedules.json").write_text(json.dumps(payload, indent=1))
+    print(f"wrote {out / 'schedules.md'}, schedules.json")
