@@ -61,12 +61,20 @@ class TaskExecutor:
 class _LokyExecutor(TaskExecutor):
     backend_name = "loky"
 
-    def __init__(self, workers, n_workers: int):
+    def __init__(self, workers, n_workers: int, context_id: str):
         super().__init__(n_workers)
         self._workers = workers
+        self._context_id = context_id
         self._futures: weakref.WeakSet = weakref.WeakSet()
 
     def submit(self, fn, *args):
+        # Large arrays are memory-mapped into the temporary folder of the
+        # current context of the reusable executor, shared by every Parallel
+        # object: make it ours, as Parallel does before pickling its tasks
+        # (the last one may have belonged to a finished, cleaned-up call).
+        manager = getattr(self._workers, "_temp_folder_manager", None)
+        if manager is not None:
+            manager.set_current_context(self._context_id)
         future = self._workers.submit(fn, *args)
         self._futures.add(future)
         return future
@@ -132,7 +140,7 @@ def open_executor(n_jobs: int | None) -> Iterator[TaskExecutor]:
         if name == "SequentialBackend" or (n_workers == 1 and name != "DaskDistributedBackend"):
             executor = TaskExecutor()
         elif name == "LokyBackend":
-            executor = _LokyExecutor(backend._workers, n_workers)
+            executor = _LokyExecutor(backend._workers, n_workers, parallel._id)
         elif name == "DaskDistributedBackend":
             executor = _DaskExecutor(backend.client)
         elif (pool := _pool_of(backend)) is not None:

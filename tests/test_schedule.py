@@ -411,3 +411,25 @@ def test_partial_suggest_callables_work(data, schedule):
         algo=functools.partial(rand.suggest), schedule=schedule, n_jobs=2, n_iter=6
     ).fit(*data)
     assert search.n_candidates_ == 6
+
+
+def test_large_data_is_memory_mapped_after_other_parallel_calls():
+    # Regression: loky's reusable executor pickles large arrays into the
+    # temporary folder of its *current* context, left pointing at the last
+    # Parallel call (cleaned up when it ended): the pipelined fits failed
+    # with "Could not pickle the task" until they set their own context.
+    X, y = make_classification(n_samples=2500, n_features=60, random_state=0)
+    assert X.nbytes > 1e6  # above joblib's max_nbytes: memory-mapped
+    joblib.Parallel(n_jobs=2)(joblib.delayed(np.sum)(X) for _ in range(4))
+    search = HyperoptSearchCV(
+        LogisticRegression(max_iter=200),
+        {"C": loguniform(1e-2, 1e2)},
+        n_iter=4,
+        batch_size=2,
+        cv=2,
+        schedule="ordered",
+        n_jobs=2,
+        random_state=0,
+    ).fit(X, y)
+    assert search.n_candidates_ == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
