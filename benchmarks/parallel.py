@@ -11,8 +11,9 @@ rendered to ``parallel.md``, unless ``--quick``):
 
 ``speedup``
     SVC on digits, 5-fold, 40 candidates: ``n_jobs=2`` vs ``n_jobs=1`` in the
-    same run (alternating, repeated), with RandomizedSearchCV at the same
-    budget as the ceiling. The *idle fraction* is the share of the workers'
+    same run (alternating, repeated), for each ``schedule`` ("rounds",
+    "ordered", "async"), with RandomizedSearchCV at the same budget as the
+    ceiling. The *idle fraction* is the share of the workers'
     capacity (``n_jobs x wall time``) not spent fitting or scoring, split into
     the time all workers wait for the optimiser (hyperopt ask/tell between
     rounds) and the idle time inside rounds (dispatch, and workers that have
@@ -20,12 +21,15 @@ rendered to ``parallel.md``, unless ``--quick``):
 ``uneven``
     An estimator whose fit burns ``cost`` seconds of CPU, ``cost``
     log-uniform over a 50x range and unrelated to the score: how much of the
-    capacity a round's barrier wastes, for several batch sizes.
+    capacity a round's barrier wastes, for several batch sizes, and what the
+    pipelined schedules recover.
 ``memory``
     A ~100 MB dataset, each mode in a fresh process: peak memory (PSS summed
     over the process and all its children: loky or Dask workers) and time,
     serial, loky with and without memmapping, Dask with joblib's automatic
-    per-call scatter and with ``parallel_config(backend="dask", scatter=[X, y])``.
+    per-call scatter and with ``parallel_config(backend="dask", scatter=[X, y])``,
+    and ``schedule="ordered"`` serial, on loky and on Dask (X and y scattered
+    once per search).
 """
 
 from __future__ import annotations
@@ -65,10 +69,12 @@ RESULTS = Path(__file__).parent / "results"
 
 
 class TimedSearch(HyperoptSearchCV):
-    """HyperoptSearchCV that records the wall time of each round."""
+    """HyperoptSearchCV that records the wall time of each round (``schedule="rounds"``)."""
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         self.round_walls_ = []
+        if self.schedule != "rounds":  # no rounds; and it reads evaluate_candidates' closure
+            return super()._run_search(evaluate_candidates, callback_ctx=callback_ctx)
 
         def timed(*args, **kwargs):
             start = time.perf_counter()
@@ -152,12 +158,22 @@ def load_average() -> list[float]:
 SVC_SPACE = {"C": loguniform(1e-1, 1e3), "gamma": loguniform(1e-4, 3e-2)}
 
 
+SCHEDULES = ("rounds", "ordered", "async")
+
+
 def speedup(n_iter: int, repeats: int) -> dict[str, Any]:
     X, y = load_digits(return_X_y=True)
 
-    def hyperopt_search(n_jobs):
+    def hyperopt_search(n_jobs, schedule):
         return TimedSearch(
-            SVC(), SVC_SPACE, n_iter=n_iter, cv=5, n_jobs=n_jobs, refit=False, random_state=0
+            SVC(),
+            SVC_SPACE,
+            n_iter=n_iter,
+            cv=5,
+            n_jobs=n_jobs,
+            schedule=schedule,
+            refit=False,
+            random_state=0,
         )
 
     def randomized_search(n_jobs):
@@ -166,15 +182,19 @@ def speedup(n_iter: int, repeats: int) -> dict[str, Any]:
         )
 
     # Warm-up (not timed): starts loky's reusable workers and imports there.
-    for make in (hyperopt_search, randomized_search):
-        for n_jobs in (1, 2):
-            make(n_jobs).set_params(n_iter=4).fit(X, y)
+    for n_jobs in (1, 2):
+        randomized_search(n_jobs).set_params(n_iter=4).fit(X, y)
+        for schedule in SCHEDULES:
+            hyperopt_search(n_jobs, schedule).set_params(n_iter=4).fit(X, y)
 
     load_before = load_average()
-    runs: dict[str, list[dict]] = {f"{name}_{n}": [] for name in ("hyperopt", "random") for n in (1, 2)}  # fmt: skip
+    names = [f"{schedule}_{n}" for schedule in (*SCHEDULES, "random") for n in (1, 2)]
+    runs: dict[str, list[dict]] = {name: [] for name in names}
     for _ in range(repeats):
         for n_jobs in (1, 2):
-            runs[f"hyperopt_{n_jobs}"].append(run_timed(hyperopt_search(n_jobs), X, y, n_jobs))
+            for schedule in SCHEDULES:
+                search = hyperopt_search(n_jobs, schedule)
+                runs[f"{schedule}_{n_jobs}"].append(run_timed(search, X, y, n_jobs))
             search = randomized_search(n_jobs)
             start = time.perf_counter()
             search.fit(X, y)
@@ -182,46 +202,50 @@ def speedup(n_iter: int, repeats: int) -> dict[str, Any]:
             runs[f"random_{n_jobs}"].append(
                 {"wall_s": wall, "idle_fraction": 1 - busy_seconds(search) / (n_jobs * wall)}
             )
-    same_params = all(
-        r["params"] == runs["hyperopt_1"][0]["params"]
-        for r in runs["hyperopt_1"] + runs["hyperopt_2"]
-    )
-    ratios = [
-        a["wall_s"] / b["wall_s"]
-        for a, b in zip(runs["hyperopt_1"], runs["hyperopt_2"], strict=True)
-    ]
-    random_ratios = [
-        a["wall_s"] / b["wall_s"] for a, b in zip(runs["random_1"], runs["random_2"], strict=True)
-    ]
-    for run in runs["hyperopt_1"] + runs["hyperopt_2"]:
-        run.pop("params")
+
+    def ratios(name):
+        pairs = zip(runs[f"{name}_1"], runs[f"{name}_2"], strict=True)
+        return [a["wall_s"] / b["wall_s"] for a, b in pairs]
 
     def med(key, name):
         return median(r[key] for r in runs[name])
 
+    by_schedule = {}
+    for schedule in SCHEDULES:
+        serial, parallel = runs[f"{schedule}_1"], runs[f"{schedule}_2"]
+        reference = serial[0]["params"]
+        by_schedule[schedule] = {
+            "speedup_runs": ratios(schedule),
+            "speedup_median": median(ratios(schedule)),
+            "wall_s": {n: med("wall_s", f"{schedule}_{n}") for n in (1, 2)},
+            "busy_s": {n: med("busy_s", f"{schedule}_{n}") for n in (1, 2)},
+            "idle_fraction": {n: med("idle_fraction", f"{schedule}_{n}") for n in (1, 2)},
+            "optimiser_s": {n: med("optimiser_s", f"{schedule}_{n}") for n in (1, 2)},
+            "idle_optimiser_fraction": {
+                n: med("idle_optimiser_fraction", f"{schedule}_{n}") for n in (1, 2)
+            },
+            "identical_params_serial_runs": all(r["params"] == reference for r in serial),
+            "identical_params_n_jobs_1_2": all(r["params"] == reference for r in parallel),
+            "best_score": {n: med("best_score", f"{schedule}_{n}") for n in (1, 2)},
+        }
+        if schedule == "rounds":
+            by_schedule[schedule]["idle_in_round_fraction"] = {
+                n: med("idle_in_round_fraction", f"{schedule}_{n}") for n in (1, 2)
+            }
+            by_schedule[schedule]["n_rounds"] = serial[0]["n_rounds"]
+    for run in (r for schedule in SCHEDULES for n in (1, 2) for r in runs[f"{schedule}_{n}"]):
+        run.pop("params")
     return {
         "workload": f"SVC on digits (1797 x 64), cv=5, n_iter={n_iter}, batch_size=4 (default), "
         f"space {{'C': loguniform(0.1, 1e3), 'gamma': loguniform(1e-4, 3e-2)}}, {repeats} repeats, "
         "n_jobs=1 and 2 alternating",
         "load_average_before": load_before,
         "load_average_after": load_average(),
-        "speedup_runs": ratios,
-        "speedup_median": median(ratios),
-        "randomized_speedup_runs": random_ratios,
-        "randomized_speedup_median": median(random_ratios),
-        "identical_params_n_jobs_1_2": same_params,
-        "hyperopt_wall_s": {n: med("wall_s", f"hyperopt_{n}") for n in (1, 2)},
+        "by_schedule": by_schedule,
+        "randomized_speedup_runs": ratios("random"),
+        "randomized_speedup_median": median(ratios("random")),
         "randomized_wall_s": {n: med("wall_s", f"random_{n}") for n in (1, 2)},
-        "idle_fraction": {n: med("idle_fraction", f"hyperopt_{n}") for n in (1, 2)},
-        "idle_optimiser_fraction": {
-            n: med("idle_optimiser_fraction", f"hyperopt_{n}") for n in (1, 2)
-        },
-        "idle_in_round_fraction": {
-            n: med("idle_in_round_fraction", f"hyperopt_{n}") for n in (1, 2)
-        },
         "randomized_idle_fraction": {n: med("idle_fraction", f"random_{n}") for n in (1, 2)},
-        "optimiser_s": {n: med("optimiser_s", f"hyperopt_{n}") for n in (1, 2)},
-        "n_rounds": runs["hyperopt_1"][0]["n_rounds"],
         "runs": runs,
     }
 
@@ -254,7 +278,7 @@ SPIN_SPACE = {"cost": loguniform(0.01, 0.5), "x": uniform(0, 1)}
 SPIN_DATA = (np.zeros((60, 1)), np.arange(60) % 2)
 
 
-def uneven_search(n_iter: int, batch_size: int, n_jobs: int) -> TimedSearch:
+def uneven_search(n_iter: int, batch_size: int, n_jobs: int, schedule: str) -> TimedSearch:
     return TimedSearch(
         SpinClassifier(),
         SPIN_SPACE,
@@ -263,6 +287,7 @@ def uneven_search(n_iter: int, batch_size: int, n_jobs: int) -> TimedSearch:
         batch_size=batch_size,
         cv=3,
         n_jobs=n_jobs,
+        schedule=schedule,
         refit=False,
         random_state=0,
     )
@@ -270,20 +295,22 @@ def uneven_search(n_iter: int, batch_size: int, n_jobs: int) -> TimedSearch:
 
 def uneven(n_iter: int, batch_sizes: tuple[int, ...]) -> dict[str, Any]:
     X, y = SPIN_DATA
-    uneven_search(4, 4, 2).fit(X, y)  # warm-up
+    for schedule in SCHEDULES:
+        uneven_search(4, 4, 2, schedule).fit(X, y)  # warm-up
     load_before = load_average()
     runs = {}
-    for batch_size in batch_sizes:
-        run = run_timed(uneven_search(n_iter, batch_size, 2), X, y, 2)
-        run.pop("params")
-        run["ideal_wall_s"] = run["busy_s"] / 2 + run["optimiser_s"]
-        runs[batch_size] = run
+    for schedule in SCHEDULES:
+        for batch_size in batch_sizes:
+            run = run_timed(uneven_search(n_iter, batch_size, 2, schedule), X, y, 2)
+            run.pop("params")
+            run["ideal_wall_s"] = run["busy_s"] / 2
+            runs[f"{schedule}, batch_size={batch_size}"] = run
     return {
         "workload": f"SpinClassifier (fit burns `cost` CPU seconds, cost ~ loguniform(0.01, 0.5), "
         f"score independent of cost), cv=3, n_iter={n_iter}, n_initial_points=8, n_jobs=2",
         "load_average_before": load_before,
         "load_average_after": load_average(),
-        "by_batch_size": runs,
+        "by_schedule_and_batch_size": runs,
     }
 
 
@@ -387,7 +414,16 @@ def simulated(n_candidates: int = 400) -> dict[str, Any]:
 
 # -- memory with ~100 MB of data ---------------------------------------------------------
 
-MEMORY_MODES = ("serial", "loky_memmap", "loky_no_memmap", "dask_auto_scatter", "dask_scatter")
+MEMORY_MODES = (
+    "serial",
+    "loky_memmap",
+    "loky_no_memmap",
+    "dask_auto_scatter",
+    "dask_scatter",
+    "serial_ordered",
+    "loky_ordered",
+    "dask_ordered",
+)
 
 
 def big_data() -> tuple[np.ndarray, np.ndarray]:
@@ -442,7 +478,8 @@ def memory_mode(mode: str) -> dict[str, Any]:
         n_initial_points=4,
         batch_size=4,
         cv=3,
-        n_jobs=1 if mode == "serial" else 2,
+        n_jobs=1 if mode.startswith("serial") else 2,
+        schedule="ordered" if mode.endswith("ordered") else "rounds",
         refit=False,
         random_state=0,
     )
@@ -466,7 +503,7 @@ def memory_mode(mode: str) -> dict[str, Any]:
         def config():
             if mode == "loky_no_memmap":
                 return joblib.parallel_config(max_nbytes=None)
-            if mode == "dask_auto_scatter":
+            if mode in ("dask_auto_scatter", "dask_ordered"):
                 return joblib.parallel_config(backend="dask")
             if mode == "dask_scatter":
                 return joblib.parallel_config(backend="dask", scatter=[X, y])
@@ -515,12 +552,17 @@ def memory() -> dict[str, Any]:
             text=True,
         ).stdout
         runs[mode] = json.loads(out.strip().splitlines()[-1])
-    reference = runs["serial"].pop("params")
-    for run in runs.values():
+    references = {
+        schedule: runs[mode].pop("params")
+        for schedule, mode in (("rounds", "serial"), ("ordered", "serial_ordered"))
+    }
+    for mode, run in runs.items():
+        reference = references["ordered" if mode.endswith("ordered") else "rounds"]
         run["identical_params_to_serial"] = run.pop("params", reference) == reference
     return {
         "workload": "RidgeClassifier on X of 131072 x 96 float64 (100.7 MB), cv=3, n_iter=12, "
         "n_initial_points=4, batch_size=4 (3 rounds, 36 fits), n_jobs=2 (serial: 1); "
+        "`*_ordered`: schedule='ordered' (same budget; its own serial reference); "
         "Dask: LocalCluster(2 workers, 1 thread each) started before the measurement",
         "load_average_before": load_before,
         "load_average_after": load_average(),
@@ -577,41 +619,52 @@ def render(results: dict[str, Any]) -> str:
             f"{s['workload']}; load average before/after: {s['load_average_before']} / "
             f"{s['load_average_after']}.",
             "",
-            "| | n_jobs=1 | n_jobs=2 | speed-up (median of pairs) |",
-            "|---|---|---|---|",
-            f"| HyperoptSearchCV wall time | {s['hyperopt_wall_s']['1']:.2f} s | "
-            f"{s['hyperopt_wall_s']['2']:.2f} s | **{s['speedup_median']:.2f}x** "
-            f"({', '.join(f'{r:.2f}' for r in s['speedup_runs'])}) |",
-            f"| RandomizedSearchCV wall time (one call, the ceiling) | "
+            "| | wall n_jobs=1 | wall n_jobs=2 | speed-up (median of pairs) | "
+            "idle n_jobs=2 | optimiser time | same candidates n_jobs=1 and 2 |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for schedule, r in s["by_schedule"].items():
+            default = " (default)" if schedule == "rounds" else ""
+            same = r["identical_params_n_jobs_1_2"]
+            if schedule == "async":
+                same = f"{same} (not guaranteed)"
+            lines.append(
+                f'| HyperoptSearchCV schedule="{schedule}"{default} | '
+                f"{r['wall_s']['1']:.2f} s | {r['wall_s']['2']:.2f} s | "
+                f"**{r['speedup_median']:.2f}x** "
+                f"({', '.join(f'{x:.2f}' for x in r['speedup_runs'])}) | "
+                f"{_pct(r['idle_fraction']['2'])} | {r['optimiser_s']['2']:.2f} s | {same} |"
+            )
+        lines += [
+            f"| RandomizedSearchCV (one call, the ceiling) | "
             f"{s['randomized_wall_s']['1']:.2f} s | {s['randomized_wall_s']['2']:.2f} s | "
-            f"{s['randomized_speedup_median']:.2f}x |",
-            f"| HyperoptSearchCV idle fraction | {_pct(s['idle_fraction']['1'])} | "
-            f"{_pct(s['idle_fraction']['2'])} | |",
-            f"| of which: waiting for the optimiser | "
-            f"{_pct(s['idle_optimiser_fraction']['1'])} | "
-            f"{_pct(s['idle_optimiser_fraction']['2'])} | |",
-            f"| of which: inside rounds | {_pct(s['idle_in_round_fraction']['1'])} | "
-            f"{_pct(s['idle_in_round_fraction']['2'])} | |",
-            f"| RandomizedSearchCV idle fraction | {_pct(s['randomized_idle_fraction']['1'])} | "
-            f"{_pct(s['randomized_idle_fraction']['2'])} | |",
-            "",
-            f"{s['n_rounds']} rounds; optimiser time {s['optimiser_s']['1']:.2f} s per search. "
-            f"Identical `cv_results_['params']` for n_jobs=1 and 2: "
-            f"{s['identical_params_n_jobs_1_2']}.",
+            f"{s['randomized_speedup_median']:.2f}x "
+            f"({', '.join(f'{x:.2f}' for x in s['randomized_speedup_runs'])}) | "
+            f"{_pct(s['randomized_idle_fraction']['2'])} | | |",
             "",
         ]
-        if max(s["load_average_before"][0], s["load_average_after"][0]) > 1:
-            busy = {n: median(r["busy_s"] for r in s["runs"][f"hyperopt_{n}"]) for n in "12"}
-            f1, f2 = s["idle_fraction"]["1"], s["idle_fraction"]["2"]
+        rounds = s["by_schedule"]["rounds"]
+        lines += [
+            f'With `schedule="rounds"` ({rounds["n_rounds"]} rounds), the idle time at '
+            f"n_jobs=2 splits into {_pct(rounds['idle_optimiser_fraction']['2'])} waiting for "
+            f"the optimiser between rounds and {_pct(rounds['idle_in_round_fraction']['2'])} "
+            "inside rounds (workers done with their share waiting for the round's last fit). "
+            "The pipelined schedules ask hyperopt while the other candidates' fits run. Each "
+            "schedule proposes its own candidates (the same for n_jobs=1 and 2, except "
+            '`"async"`), so their fit times, not only their idle times, differ.',
+            "",
+        ]
+        # The section's own n_jobs=2 runs raise the load average "after": judge
+        # the machine by the load before the section started.
+        load = s["load_average_before"][0]
+        if load > 1:
             lines += [
-                "**Not measured on an idle machine** (1-minute load average above 1): other "
-                "jobs competed for the cores, so the wall-time ratio understates the speed-up. "
-                f"The same fits took {busy['1']:.1f} s (fit + score) at n_jobs=1 and "
-                f"{busy['2']:.1f} s at n_jobs=2. With equal fit times, the idle fractions give "
-                f"2 x (1 - {f2:.3f}) / (1 - {f1:.3f}) = {2 * (1 - f2) / (1 - f1):.2f}x.",
+                f"**Not measured on an idle machine** (1-minute load average {load} > 1 "
+                "before the runs): other jobs competed for the cores, so the ratios "
+                "understate the speed-up.",
                 "",
             ]
-    if "uneven" in results:
+    if "by_schedule_and_batch_size" in results.get("uneven", {}):
         u = results["uneven"]
         lines += [
             "## Uneven fit times: the cost of waiting for a round's slowest fit",
@@ -619,15 +672,13 @@ def render(results: dict[str, Any]) -> str:
             f"{u['workload']}; load average before/after: {u['load_average_before']} / "
             f"{u['load_average_after']}.",
             "",
-            "| batch_size | rounds | wall | ideal (busy/2 + optimiser) | idle fraction | "
-            "in rounds | optimiser |",
-            "|---|---|---|---|---|---|---|",
+            "| schedule, batch_size | wall | ideal (fit + score time / 2) | idle fraction |",
+            "|---|---|---|---|",
         ]
-        for batch_size, r in u["by_batch_size"].items():
+        for name, r in u["by_schedule_and_batch_size"].items():
             lines.append(
-                f"| {batch_size} | {r['n_rounds']} | {r['wall_s']:.2f} s | "
-                f"{r['ideal_wall_s']:.2f} s | {_pct(r['idle_fraction'])} | "
-                f"{_pct(r['idle_in_round_fraction'])} | {_pct(r['idle_optimiser_fraction'])} |"
+                f"| {name} | {r['wall_s']:.2f} s | {r['ideal_wall_s']:.2f} s | "
+                f"{_pct(r['idle_fraction'])} |"
             )
         lines.append("")
     if "simulated" in results:
@@ -636,10 +687,11 @@ def render(results: dict[str, Any]) -> str:
             "## Simulated: the round barrier on more workers",
             "",
             f"{sim['workload']}. Idle fraction of the workers: *rounds* of `batch_size` "
-            "(the library today); *async*: `batch_size` candidates in flight, a new one "
-            "proposed as soon as one finishes (candidates depend on the finishing order); "
-            "*ordered async*: the same, but results are told in proposal order, candidate "
-            "k + batch_size proposed once candidates 0..k are done (reproducible).",
+            '(`schedule="rounds"`); *async*: `batch_size` candidates in flight, a new one '
+            'proposed as soon as one finishes (`schedule="async"`: candidates depend on '
+            "the finishing order); *ordered async*: the same, but results are told in "
+            "proposal order, candidate k + batch_size proposed once candidates 0..k are done "
+            '(`schedule="ordered"`: reproducible).',
             "",
             "| fit times | workers | batch_size | rounds | async | ordered async |",
             "|---|---|---|---|---|---|",
@@ -648,23 +700,6 @@ def render(results: dict[str, Any]) -> str:
             lines.append(
                 f"| {row['workload']} | {row['n_workers']} | {row['batch_size']} | "
                 f"{_pct(row['rounds'])} | {_pct(row['async'])} | {_pct(row['ordered'])} |"
-            )
-        lines.append("")
-    if "async_prototype" in results:
-        a = results["async_prototype"]
-        lines += [
-            "## Prototype: keep workers busy (asynchronous proposals)",
-            "",
-            a["description"],
-            "",
-            "| mode | wall | fit + score time | idle fraction | best score | "
-            "candidates identical in 2 runs |",
-            "|---|---|---|---|---|---|",
-        ]
-        for name, r in a["runs"].items():
-            lines.append(
-                f"| {name} | {r['wall_s']:.2f} s | {r['busy_s']:.2f} s | {_pct(r['idle_fraction'])} | "
-                f"{r['best_score']:.4f} | {r.get('reproducible', '')} |"
             )
         lines.append("")
     if "memory" in results:
@@ -685,9 +720,10 @@ def render(results: dict[str, Any]) -> str:
             transfer = (
                 "" if r["worker_to_worker_mb"] is None else f"{r['worker_to_worker_mb']:.0f} MB"
             )
-            rounds = ", ".join(f"{w:.1f}" for w in r["round_walls_s"])
+            rounds = ", ".join(f"{w:.1f}" for w in r["round_walls_s"]) or "-"
             lines.append(
-                f"| {mode} | {r['wall_s']:.2f} s | {rounds} s | {r['peak_mb']:.0f} MB | "
+                f"| {mode} | {r['wall_s']:.2f} s | {rounds}{' s' if r['round_walls_s'] else ''} | "
+                f"{r['peak_mb']:.0f} MB | "
                 f"{r['extra_mb']:.0f} MB | {transfer} | {r['identical_params_to_serial']} |"
             )
         lines.append("")
@@ -715,6 +751,8 @@ def main(argv=None):
     if not args.quick and json_path.exists():
         results = json.loads(json_path.read_text())
     results["versions"] = versions()
+    # The asynchronous prototype of an earlier run is superseded by `schedule`.
+    results.pop("async_prototype", None)
     for section in args.sections:
         print(f"== {section} (load average {load_average()})", flush=True)
         if section == "speedup":
@@ -730,12 +768,11 @@ def main(argv=None):
             results[section] = memory()
         # JSON keys are strings; keep them so after a reload too.
         results[section] = json.loads(json.dumps(results[section]))
-    report = render(results)
-    print(report)
-    if not args.quick:
-        RESULTS.mkdir(exist_ok=True)
-        json_path.write_text(json.dumps(results, indent=1) + "\n")
-        (RESULTS / "parallel.md").write_text(report)
+        if not args.quick:  # after every section: a later failure loses nothing
+            RESULTS.mkdir(exist_ok=True)
+            json_path.write_text(json.dumps(results, indent=1) + "\n")
+            (RESULTS / "parallel.md").write_text(render(results))
+    print(render(results))
 
 
 if __name__ == "__main__":
