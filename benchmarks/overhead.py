@@ -171,6 +171,11 @@ METHODS: dict[str, Callable] = {
     "HyperoptSearchCV": _hyperopt_search(),
     "HyperoptSearchCV(batch_size=1)": _hyperopt_search(batch_size=1),
     "HyperoptSearchCV(rand)": _hyperopt_search(algo="rand"),
+    # The pipelined schedule formats cv_results_ once, not after every round.
+    'HyperoptSearchCV(schedule="ordered")': _hyperopt_search(schedule="ordered"),
+    'HyperoptSearchCV(rand, schedule="ordered")': _hyperopt_search(
+        algo="rand", schedule="ordered"
+    ),
     # Before the library's CachedTPE: hyperopt's own tpe.suggest (same proposals).
     "HyperoptSearchCV(hyperopt tpe.suggest)": _hyperopt_search(
         algo=functools.partial(tpe.suggest, n_startup_jobs=20)

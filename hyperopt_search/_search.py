@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import clone, is_classifier
-from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -21,6 +20,7 @@ from . import _compat
 from ._executor import open_executor
 from ._optimizer import ALGORITHMS, Candidate, HyperoptOptimizer, resolve_algo
 from ._pipeline import Evaluation, Pipeline
+from ._run import FixedSplits, Run
 from ._space import SearchSpace, to_hyperopt_space
 from ._state import (
     SearchState,
@@ -538,12 +538,12 @@ class HyperoptSearchCV(BaseSearchCV):
         space = self._check_space()
         prior = self._prior_state(space)
         optimizer = self._make_optimizer(space, prior)
-        run = _Run(
+        run = Run(
             prior=prior,
             signature=space_signature(space),
             fingerprint=self._fit_fingerprint,
             optimizer=optimizer,
-            cv=_FixedSplits(
+            cv=FixedSplits(
                 self.cv,
                 classifier=is_classifier(self.estimator),
                 splits=None if prior is None else prior.splits,
@@ -584,7 +584,7 @@ class HyperoptSearchCV(BaseSearchCV):
         self._search_state = run.state()
         self._report_stop()
 
-    def _search_rounds(self, evaluate_candidates, run: _Run, rules, start, search_ctx) -> None:
+    def _search_rounds(self, evaluate_candidates, run: Run, rules, start, search_ctx) -> None:
         """``schedule="rounds"``: one ``evaluate_candidates`` call per round."""
         optimizer = run.optimizer
         for size in self._round_sizes(run.n_rounds):
@@ -604,7 +604,7 @@ class HyperoptSearchCV(BaseSearchCV):
                 self.stop_reason_ = "exhausted"
                 break
 
-    def _search_pipelined(self, evaluate_candidates, run: _Run, rules, start) -> None:
+    def _search_pipelined(self, evaluate_candidates, run: Run, rules, start) -> None:
         """``schedule="ordered"`` or ``"async"``: ``batch_size`` candidates in flight.
 
         Whenever a candidate is told to hyperopt, new ones are proposed until
@@ -689,7 +689,7 @@ class HyperoptSearchCV(BaseSearchCV):
         self.stop_reason_ = stop or "n_iter"
         context.results()  # what fit stores as cv_results_
 
-    def _tell_candidate(self, run: _Run, evaluation: Evaluation, outs: list[dict]) -> None:
+    def _tell_candidate(self, run: Run, evaluation: Evaluation, outs: list[dict]) -> None:
         """Tell hyperopt one finished candidate; record it; checkpoint; report."""
         candidate = evaluation.candidate
         score = self._candidate_score(outs)
@@ -725,14 +725,14 @@ class HyperoptSearchCV(BaseSearchCV):
             scores.append(float(value))
         return float(np.mean(scores))
 
-    def _stop_after_candidate(self, rules: StoppingRules, run: _Run) -> str | None:
+    def _stop_after_candidate(self, rules: StoppingRules, run: Run) -> str | None:
         reason = rules.after_round(run.scores)
         if reason is None and self.monitor is not None:
             if self.monitor(self, run.context.results()):
                 reason = "monitor"
         return reason
 
-    def _evaluate_round(self, evaluate_candidates, run: _Run, batch, search_ctx) -> None:
+    def _evaluate_round(self, evaluate_candidates, run: Run, batch, search_ctx) -> None:
         """Cross-validate one round of candidates and tell hyperopt the losses."""
         cv = run.cv
         more_results = {
@@ -856,99 +856,3 @@ class HyperoptSearchCV(BaseSearchCV):
             self.best_index_ = int(np.nanargmax(np.where(np.isfinite(scores), scores, np.nan)))
             self.best_score_ = best
             self.best_params_ = results["params"][self.best_index_]
-
-
-class _Run:
-    """Book-keeping of one ``fit``: what it continues from and what it adds."""
-
-    def __init__(self, *, prior, signature, fingerprint, optimizer, cv):
-        self.signature = signature
-        self.fingerprint = fingerprint
-        self.optimizer = optimizer
-        self.cv = cv
-        self.recorder: _compat.FitRecorder | None = None
-        self.params: list[dict] = [] if prior is None else list(prior.params)
-        self.outs: list[dict] = [] if prior is None else list(prior.outs)
-        self.more_results: dict[str, list] = (
-            {} if prior is None else {k: list(v) for k, v in prior.more_results.items()}
-        )
-        self.n_rounds = 0 if prior is None else prior.n_rounds
-        self.n_rounds_this_fit = 0
-        self.results: dict[str, Any] | None = None
-        # The pipelined schedules' own records: the fit context they add
-        # results through, each candidate's score, the rounds of candidates
-        # in flight (by trial id).
-        self.context: _compat.FitContext | None = None
-        self.scores: list[float] = []
-        self.pending_rounds: dict[int, int] = (
-            {} if prior is None or prior.pending_rounds is None else dict(prior.pending_rounds)
-        )
-
-    @property
-    def n_candidates(self) -> int:
-        return len(self.params)
-
-    def add_round(self, batch, outs, more_results, results) -> None:
-        self.params.extend(c.params for c in batch)
-        self.outs.extend(outs)
-        for key, values in more_results.items():
-            self.more_results.setdefault(key, []).extend(values)
-        self.n_rounds += 1
-        self.n_rounds_this_fit += 1
-        self.results = results
-
-    def add_candidate(self, candidate: Candidate, outs, more_results, score: float) -> None:
-        """Record one candidate of a pipelined schedule (its round is counted at proposal)."""
-        self.params.append(candidate.params)
-        self.outs.extend(outs)
-        for key, values in more_results.items():
-            self.more_results.setdefault(key, []).extend(values)
-        self.scores.append(score)
-        self.n_rounds_this_fit = max(self.n_rounds_this_fit, 1)
-
-    def current_results(self) -> dict[str, Any] | None:
-        """All candidates so far formatted like ``cv_results_``; None before any."""
-        if self.context is not None:
-            return self.context.results() if self.context.n_candidates else None
-        return self.results
-
-    def state(self) -> SearchState:
-        """The finished rounds, as a record to continue from."""
-        return SearchState(
-            space_signature=self.signature,
-            data_fingerprint=self.fingerprint,
-            splits=self.cv.splits,
-            trials=self.optimizer.trials,
-            rng=self.optimizer.rng,
-            params=list(self.params),
-            outs=list(self.outs),
-            more_results={k: list(v) for k, v in self.more_results.items()},
-            n_rounds=self.n_rounds,
-            pending_rounds=dict(self.pending_rounds),
-        )
-
-
-class _FixedSplits:
-    """A splitter whose folds are computed once; every round reuses them.
-
-    ``evaluate_candidates`` calls ``cv.split`` on every call: a shuffling
-    splitter without an integer ``random_state`` would give new folds each
-    round, making candidates of different rounds incomparable. A continued
-    search passes the folds of its first fit as ``splits``.
-    """
-
-    def __init__(self, cv, *, classifier: bool, splits: list | None = None):
-        self.cv = cv
-        self.classifier = classifier
-        self.splits = splits
-
-    def split(self, X, y=None, **params):
-        if self.splits is None:
-            cv = check_cv(self.cv, y, classifier=self.classifier)
-            self.splits = list(cv.split(X, y, **params))
-        return iter(self.splits)
-
-    def get_n_splits(self, X=None, y=None, **params):
-        if self.splits is not None:
-            return len(self.splits)
-        return check_cv(self.cv, y, classifier=self.classifier).get_n_splits(X, y, **params)

@@ -163,6 +163,7 @@ def test_scores_match_grid_search_on_the_same_candidates_with_metadata(data):
         cv=GroupKFold(n_splits=4),
         scoring=["accuracy", "neg_log_loss"],
         refit="neg_log_loss",
+        return_train_score=True,
         schedule="ordered",
         n_jobs=2,
         random_state=0,
@@ -176,8 +177,16 @@ def test_scores_match_grid_search_on_the_same_candidates_with_metadata(data):
         cv=GroupKFold(n_splits=4),
         scoring=["accuracy", "neg_log_loss"],
         refit="neg_log_loss",
+        return_train_score=True,
     ).fit(X, y, groups=groups, sample_weight=sample_weight)
-    for key in ("mean_test_accuracy", "mean_test_neg_log_loss", "rank_test_neg_log_loss"):
+    assert set(search.cv_results_) - set(grid.cv_results_) == {"hyperopt_round", "hyperopt_tid"}
+    for key in (
+        "mean_test_accuracy",
+        "mean_test_neg_log_loss",
+        "rank_test_neg_log_loss",
+        "mean_train_accuracy",
+        "split3_train_neg_log_loss",
+    ):
         np.testing.assert_allclose(search.cv_results_[key], grid.cv_results_[key])
     assert search.best_params_ == grid.best_params_
     assert search.best_score_ == pytest.approx(grid.best_score_)
@@ -433,3 +442,48 @@ def test_large_data_is_memory_mapped_after_other_parallel_calls():
     ).fit(X, y)
     assert search.n_candidates_ == 4
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_timeout_stops_proposals_after_the_first_ones(data):
+    # The first candidates of a fit are always proposed; none after the timeout.
+    search = _search(timeout=1e-9, n_iter=20).fit(*data)
+    assert search.stop_reason_ == "timeout"
+    assert search.n_candidates_ == 3  # max(batch_size, n_initial_points)
+
+
+def test_a_finite_space_is_exhausted_without_duplicates(data):
+    search = HyperoptSearchCV(
+        DecisionTreeClassifier(random_state=0),
+        {"max_depth": [1, 2, 3], "criterion": ["gini", "entropy"]},
+        n_iter=30,
+        batch_size=4,
+        cv=3,
+        schedule="ordered",
+        n_jobs=2,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning, match="only 6 distinct candidates"):
+        search.fit(*data)
+    assert search.stop_reason_ == "exhausted"
+    params = search.cv_results_["params"]
+    assert len(params) == 6
+    assert len({tuple(sorted(p.items())) for p in params}) == 6
+
+
+def test_verbose_prints_one_line_per_candidate(data, capsys):
+    _search(verbose=1, n_iter=5).fit(*data)
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if "] candidate " in line]
+    assert [line.split()[2] for line in lines] == ["1/5", "2/5", "3/5", "4/5", "5/5"]
+    assert "stopped (n_iter) after 5 candidates" in out
+
+
+def test_progress_bar_callback_does_not_break_a_pipelined_search(data):
+    callback = pytest.importorskip("sklearn.callback")
+    pytest.importorskip("rich")
+    search = _search(n_iter=5)
+    search.set_callbacks(callback.ProgressBar())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not support callbacks")
+        search.fit(*data)
+    assert search.n_candidates_ == 5
