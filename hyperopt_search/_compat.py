@@ -208,7 +208,7 @@ class FitContext:
         self.fit_and_score_kwargs = dict(cells["fit_and_score_kwargs"].cell_contents)
         self.split_params = dict(cells["routed_params"].cell_contents.splitter.split)
         self._search = cells["self"].cell_contents
-        self._formatted = True
+        self._formatted_n = -1  # number of candidates when last formatted here
 
     @property
     def n_candidates(self) -> int:
@@ -222,11 +222,14 @@ class FitContext:
         more = self._cells["all_more_results"].cell_contents
         for key, values in more_results.items():
             more[key].extend(values)
-        self._formatted = False
 
     def results(self) -> dict[str, Any]:
-        """All candidates so far, formatted like ``cv_results_`` (and kept for ``fit``)."""
-        if self._formatted:
+        """All candidates so far, formatted like ``cv_results_`` (and kept for ``fit``).
+
+        Formatted again only when candidates were added since the last call,
+        by :meth:`add` or by ``evaluate_candidates``.
+        """
+        if self._formatted_n == self.n_candidates:
             return self._cells["results"].cell_contents
         out = self._cells["all_out"].cell_contents
         if callable(self._search.scoring):
@@ -241,7 +244,7 @@ class FitContext:
             self._cells["all_more_results"].cell_contents,
         )
         self._cells["results"].cell_contents = results
-        self._formatted = True
+        self._formatted_n = self.n_candidates
         return results
 
 

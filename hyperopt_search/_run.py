@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sklearn.model_selection import check_cv
@@ -30,9 +31,9 @@ class Run:
         self.n_rounds = 0 if prior is None else prior.n_rounds
         self.n_rounds_this_fit = 0
         self.results: dict[str, Any] | None = None
-        # The pipelined schedules' own records: the fit context they add
-        # results through, each candidate's score, the rounds of candidates
-        # in flight (by trial id).
+        # The fit context read from evaluate_candidates (results added and
+        # formatted through it), each candidate's score of the optimised
+        # metric, and the rounds of pipelined candidates in flight (by tid).
         self.context: _compat.FitContext | None = None
         self.scores: list[float] = []
         self.pending_rounds: dict[int, int] = (
@@ -43,8 +44,14 @@ class Run:
     def n_candidates(self) -> int:
         return len(self.params)
 
-    def add_round(self, batch, outs, more_results, results) -> None:
+    @property
+    def best_score(self) -> float:
+        """The best finite score so far (NaN if none)."""
+        return max((s for s in self.scores if math.isfinite(s)), default=math.nan)
+
+    def add_round(self, batch, outs, more_results, results, scores) -> None:
         self.params.extend(c.params for c in batch)
+        self.scores.extend(scores)
         self.outs.extend(outs)
         for key, values in more_results.items():
             self.more_results.setdefault(key, []).extend(values)

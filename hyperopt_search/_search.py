@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import numbers
 import os
@@ -554,6 +555,12 @@ class HyperoptSearchCV(BaseSearchCV):
         self.trials_ = optimizer.trials
         self.n_candidates_ = run.n_candidates
         self.stop_reason_ = "n_iter"
+        if prior is not None:
+            n_splits = len(prior.splits)
+            run.scores = [
+                self._candidate_score(prior.outs[i : i + n_splits])
+                for i in range(0, len(prior.outs), n_splits)
+            ]
         rules = StoppingRules(self.n_iter_no_change, self.tol, self.score_threshold, self.timeout)
         start = time.monotonic()
         try:
@@ -585,24 +592,41 @@ class HyperoptSearchCV(BaseSearchCV):
         self._report_stop()
 
     def _search_rounds(self, evaluate_candidates, run: Run, rules, start, search_ctx) -> None:
-        """``schedule="rounds"``: one ``evaluate_candidates`` call per round."""
+        """``schedule="rounds"``: one ``evaluate_candidates`` call per round.
+
+        ``evaluate_candidates`` formats ``cv_results_`` for all candidates so
+        far after every round: quadratic over a long search, and only
+        ``monitor`` reads it. Without a ``monitor`` (and where the fit context
+        can be read), the rounds skip it and the results are formatted once,
+        at the end.
+        """
         optimizer = run.optimizer
-        for size in self._round_sizes(run.n_rounds):
-            remaining = self.n_iter - run.n_candidates
-            if remaining <= 0:
-                break
-            if run.n_rounds_this_fit and (reason := rules.before_round(time.monotonic() - start)):
-                self.stop_reason_ = reason
-                break
-            batch = optimizer.ask(min(size, remaining))
-            if batch:
-                self._evaluate_round(evaluate_candidates, run, batch, search_ctx)
-                if reason := self._stop_after_round(rules, run.results):
+        if self.monitor is None:
+            with contextlib.suppress(RuntimeError):
+                run.context = _compat.fit_context(evaluate_candidates)
+        self._defer_format = run.context is not None
+        try:
+            for size in self._round_sizes(run.n_rounds):
+                remaining = self.n_iter - run.n_candidates
+                if remaining <= 0:
+                    break
+                elapsed = time.monotonic() - start
+                if run.n_rounds_this_fit and (reason := rules.before_round(elapsed)):
                     self.stop_reason_ = reason
                     break
-            if optimizer.exhausted:
-                self.stop_reason_ = "exhausted"
-                break
+                batch = optimizer.ask(min(size, remaining))
+                if batch:
+                    self._evaluate_round(evaluate_candidates, run, batch, search_ctx)
+                    if reason := self._stop_after(rules, run):
+                        self.stop_reason_ = reason
+                        break
+                if optimizer.exhausted:
+                    self.stop_reason_ = "exhausted"
+                    break
+        finally:
+            self._defer_format = False
+        if run.context is not None and run.context.n_candidates:
+            run.context.results()  # what fit stores as cv_results_
 
     def _search_pipelined(self, evaluate_candidates, run: Run, rules, start) -> None:
         """``schedule="ordered"`` or ``"async"``: ``batch_size`` candidates in flight.
@@ -618,10 +642,6 @@ class HyperoptSearchCV(BaseSearchCV):
         splits = list(run.cv.split(context.X, context.y, **context.split_params))
         optimizer = run.optimizer
         n_prior = run.n_candidates
-        run.scores = [
-            self._candidate_score(run.outs[i : i + len(splits)])
-            for i in range(0, len(run.outs), len(splits))
-        ]
         fresh = run.n_rounds == 0
         startup = self._resolved_n_initial_points() if fresh and self.algo == "tpe" else 0
         pipeline = Pipeline(ordered=self.schedule == "ordered")
@@ -676,7 +696,7 @@ class HyperoptSearchCV(BaseSearchCV):
                     new_outs.extend(outs)
                     self._tell_candidate(run, evaluation, outs)
                     if stop is None:
-                        stop = self._stop_after_candidate(rules, run)
+                        stop = self._stop_after(rules, run)
             except BaseException:
                 pipeline.cancel()
                 raise
@@ -693,9 +713,7 @@ class HyperoptSearchCV(BaseSearchCV):
         """Tell hyperopt one finished candidate; record it; checkpoint; report."""
         candidate = evaluation.candidate
         score = self._candidate_score(outs)
-        failed = any(out["fit_error"] is not None for out in outs)
-        loss = None if failed or not np.isfinite(score) else -score
-        run.optimizer.tell({candidate.tid: loss})
+        run.optimizer.tell({candidate.tid: _loss(score, outs)})
         run.pending_rounds.pop(candidate.tid, None)
         more_results = {"hyperopt_round": [evaluation.round], "hyperopt_tid": [candidate.tid]}
         run.context.add([candidate.params], outs, more_results)
@@ -704,31 +722,16 @@ class HyperoptSearchCV(BaseSearchCV):
         if self.checkpoint is not None:
             save_checkpoint(self.checkpoint, run.state())
         if self.verbose > 0:
-            best = max((x for x in run.scores if np.isfinite(x)), default=float("nan"))
             print(
                 f"[HyperoptSearchCV] candidate {self.n_candidates_}/{self.n_iter} "
-                f"(round {evaluation.round}): score={score:.5g}, best={best:.5g}"
+                f"(round {evaluation.round}): score={score:.5g}, best={run.best_score:.5g}"
             )
 
-    def _candidate_score(self, outs: list[dict]) -> float:
-        """A candidate's mean test score of the optimised metric, from its raw results.
-
-        The same number as its ``mean_test_<metric>`` in ``cv_results_``: the
-        unweighted mean over folds, ``error_score`` for a failed fold.
-        """
-        scores = []
-        for out in outs:
-            value = out["test_scores"]
-            if isinstance(value, dict):
-                refit = self.refit if isinstance(self.refit, str) else None
-                value = value[refit if refit in value else next(iter(value))]
-            scores.append(float(value))
-        return float(np.mean(scores))
-
-    def _stop_after_candidate(self, rules: StoppingRules, run: Run) -> str | None:
+    def _stop_after(self, rules: StoppingRules, run: Run) -> str | None:
+        """The reason to stop after a round (or a pipelined candidate), if any."""
         reason = rules.after_round(run.scores)
         if reason is None and self.monitor is not None:
-            if self.monitor(self, run.context.results()):
+            if self.monitor(self, run.current_results()):
                 reason = "monitor"
         return reason
 
@@ -756,13 +759,27 @@ class HyperoptSearchCV(BaseSearchCV):
         if run.n_rounds_this_fit == 0:
             self._warn_if_workers_starve(len(cv.splits))
         outs = run.recorder.calls[-1]
-        run.optimizer.tell(self._losses(results, batch, outs, len(cv.splits)))
-        run.add_round(batch, outs, more_results, results)
+        n_splits = len(cv.splits)
+        scores = [
+            self._candidate_score(outs[i * n_splits : (i + 1) * n_splits])
+            for i in range(len(batch))
+        ]
+        run.optimizer.tell(
+            {
+                candidate.tid: _loss(score, outs[i * n_splits : (i + 1) * n_splits])
+                for i, (candidate, score) in enumerate(zip(batch, scores, strict=True))
+            }
+        )
+        run.add_round(batch, outs, more_results, results, scores)
         self.n_candidates_ = run.n_candidates
         if self.checkpoint is not None:
             save_checkpoint(self.checkpoint, run.state())
         if self.verbose > 0:
-            self._print_round(run.n_rounds - 1, batch, results)
+            print(
+                f"[HyperoptSearchCV] round {run.n_rounds - 1}: {len(batch)} candidates, "
+                f"{self.n_candidates_}/{self.n_iter} evaluated, best "
+                f"{self._objective_name(outs)}={run.best_score:.5g}"
+            )
 
     def _warn_if_workers_starve(self, n_splits: int, n_workers: int | None = None) -> None:
         """Warn when a round has fewer fits than there are workers."""
@@ -778,14 +795,10 @@ class HyperoptSearchCV(BaseSearchCV):
                 stacklevel=6,
             )
 
-    def _stop_after_round(self, rules: StoppingRules, results) -> str | None:
-        scores = results[f"mean_test_{self._objective_metric(results)}"]
-        reason = rules.after_round(np.asarray(scores, dtype=float).tolist())
-        if reason is None and self.monitor is not None and self.monitor(self, results):
-            reason = "monitor"
-        return reason
-
     def _format_results(self, candidate_params, n_splits, out, more_results=None):
+        if getattr(self, "_defer_format", False):
+            # evaluate_candidates during the rounds: formatted once at the end.
+            return {"params": list(candidate_params)}
         # A continued search puts the earlier candidates' raw results first.
         prior = getattr(self, "_prior", None)
         if prior is not None:
@@ -804,17 +817,26 @@ class HyperoptSearchCV(BaseSearchCV):
             return self.refit
         return metrics[0]
 
-    def _losses(
-        self, results, batch: list[Candidate], outs: list[dict], n_splits: int
-    ) -> dict[int, float | None]:
-        """hyperopt losses of the last ``len(batch)`` rows: ``-score`` or None."""
-        scores = results[f"mean_test_{self._objective_metric(results)}"][-len(batch) :]
-        losses = {}
-        for i, (candidate, score) in enumerate(zip(batch, scores, strict=True)):
-            fits = outs[i * n_splits : (i + 1) * n_splits]
-            failed = any(out["fit_error"] is not None for out in fits)
-            losses[candidate.tid] = None if failed or not np.isfinite(score) else -float(score)
-        return losses
+    def _objective_name(self, outs: list[dict]) -> str:
+        """The name of the metric hyperopt optimises, from raw results."""
+        for out in outs:
+            if isinstance(out["test_scores"], dict):
+                return _objective_key(out["test_scores"], self.refit)
+        return "score"
+
+    def _candidate_score(self, outs: list[dict]) -> float:
+        """A candidate's mean test score of the optimised metric, from its raw results.
+
+        The same number as its ``mean_test_<metric>`` in ``cv_results_``: the
+        unweighted mean over folds, ``error_score`` for a failed fold.
+        """
+        scores = []
+        for out in outs:
+            value = out["test_scores"]
+            if isinstance(value, dict):
+                value = value[_objective_key(value, self.refit)]
+            scores.append(float(value))
+        return float(np.mean(scores))
 
     # -- reporting -------------------------------------------------------------
 
@@ -823,13 +845,6 @@ class HyperoptSearchCV(BaseSearchCV):
         scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
         finite = scores[np.isfinite(scores)]
         return metric, float(finite.max()) if finite.size else float("nan")
-
-    def _print_round(self, round_index: int, batch, results) -> None:
-        metric, best = self._best_so_far(results)
-        print(
-            f"[HyperoptSearchCV] round {round_index}: {len(batch)} candidates, "
-            f"{self.n_candidates_}/{self.n_iter} evaluated, best {metric}={best:.5g}"
-        )
 
     def _report_stop(self) -> None:
         if self.stop_reason_ == "exhausted":
@@ -856,3 +871,14 @@ class HyperoptSearchCV(BaseSearchCV):
             self.best_index_ = int(np.nanargmax(np.where(np.isfinite(scores), scores, np.nan)))
             self.best_score_ = best
             self.best_params_ = results["params"][self.best_index_]
+
+
+def _objective_key(scores: dict, refit) -> str:
+    """The optimised metric among a multi-metric result: ``refit``, else the first."""
+    return refit if isinstance(refit, str) and refit in scores else next(iter(scores))
+
+
+def _loss(score: float, outs: list[dict]) -> float | None:
+    """hyperopt's loss for a candidate: ``-score``, or None when a fit failed."""
+    failed = any(out["fit_error"] is not None for out in outs)
+    return None if failed or not np.isfinite(score) else -score

@@ -20,6 +20,7 @@ from sklearn.model_selection import (
     StratifiedKFold,
     cross_val_score,
 )
+from sklearn.model_selection._search import BaseSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -650,3 +651,66 @@ def test_warns_when_a_round_has_fewer_fits_than_workers():
     with parallel_config(backend="threading", n_jobs=8):
         with pytest.warns(UserWarning, match="2 fits per round for 8 workers.*batch_size >= 8"):
             search.set_params(n_initial_points=1).fit(X_iris, y_iris)
+
+
+# -- cv_results_ formatted once -------------------------------------------------------
+
+
+def _assert_same_results(got, expected):
+    assert list(got) == list(expected)
+    for key, value in expected.items():
+        if "time" in key:
+            continue  # measured, not computed
+        if key == "params":
+            assert got[key] == value
+        elif isinstance(value, np.ma.MaskedArray):
+            np.testing.assert_array_equal(np.ma.getmaskarray(got[key]), value.mask, key)
+            assert got[key].tolist() == value.tolist(), key
+        else:
+            np.testing.assert_array_equal(got[key], value, key)
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_results_formatted_once_equal_results_formatted_every_round(monkeypatch, warm_start):
+    # Without a monitor, the rounds skip scikit-learn's formatting of all
+    # results after every round (quadratic) and format once at the end; a
+    # monitor needs them every round. Both must give the same cv_results_.
+    calls = []
+    original = BaseSearchCV._format_results
+
+    def counting(self, *args, **kwargs):
+        calls.append(len(args[0]))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseSearchCV, "_format_results", counting)
+
+    def search(**params):
+        return HyperoptSearchCV(
+            DecisionTreeClassifier(random_state=0),
+            {"max_depth": randint(1, 8), "ccp_alpha": loguniform(1e-4, 1e-1)},
+            n_iter=11,
+            n_initial_points=3,
+            batch_size=2,
+            cv=3,
+            scoring=["accuracy", "f1_macro"],
+            refit="f1_macro",
+            return_train_score=True,
+            random_state=0,
+            **params,
+        )
+
+    X, y = make_classification(n_samples=90, n_features=5, random_state=0)
+    eager = search(monitor=lambda search, results: False)
+    lazy = search()
+    if warm_start:
+        for est in (eager, lazy):
+            est.set_params(n_iter=5).fit(X, y)
+            est.set_params(n_iter=11, warm_start=True)
+    calls.clear()
+    lazy.fit(X, y)
+    assert calls == [11]  # once, with every candidate (prior ones prepended)
+    eager.fit(X, y)
+    assert len(calls) > 2
+    _assert_same_results(lazy.cv_results_, eager.cv_results_)
+    assert lazy.best_params_ == eager.best_params_
+    assert lazy.best_index_ == eager.best_index_
