@@ -685,9 +685,9 @@ class HyperoptSearchCV(BaseSearchCV):
                         if not batch:
                             stop = "exhausted"
                             break
-                        startup_candidate = len(optimizer.trials) <= startup
                         submit(batch[0], run.n_rounds)
-                        if not startup_candidate or len(optimizer.trials) == startup:
+                        # TPE's start-up candidates share round 0; then one each.
+                        if len(optimizer.trials) >= startup:
                             run.n_rounds += 1
                     if not pipeline:
                         break
