@@ -216,7 +216,9 @@ class HyperoptSearchCV(BaseSearchCV):
     cv_results_ : dict of numpy (masked) ndarrays
         The same keys and dtypes as ``GridSearchCV.cv_results_``, in
         evaluation order, plus ``hyperopt_round`` (the round of each
-        candidate) and ``hyperopt_tid`` (its trial id in ``trials_``).
+        candidate; with a pipelined ``schedule``, each candidate after TPE's
+        start-up ones is its own round) and ``hyperopt_tid`` (its trial id in
+        ``trials_``).
 
     best_estimator_ : estimator
         Estimator refitted with the best parameters (if ``refit`` is set).
@@ -321,6 +323,16 @@ class HyperoptSearchCV(BaseSearchCV):
     >>> sorted(search.best_params_)
     ['C', 'kernel']
     >>> float(search.best_score_) >= 0.95
+    True
+
+    On several workers, ``schedule="ordered"`` keeps them busy; the
+    candidates still do not depend on ``n_jobs``:
+
+    >>> space = {"C": loguniform(1e-2, 1e2)}
+    >>> options = dict(n_iter=8, schedule="ordered", random_state=0)
+    >>> one = HyperoptSearchCV(SVC(), space, n_jobs=1, **options).fit(X, y)
+    >>> two = HyperoptSearchCV(SVC(), space, n_jobs=2, **options).fit(X, y)
+    >>> one.cv_results_["params"] == two.cv_results_["params"]
     True
     """
 
