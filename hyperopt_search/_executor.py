@@ -80,6 +80,10 @@ class _LokyExecutor(TaskExecutor):
         return future
 
     def abort(self):
+        # Drop the queued fits; those running (one per worker) end on their
+        # own. Killing the workers, as Parallel does, races with loky's
+        # manager thread here (a KeyError traceback, or a hang at exit with
+        # joblib 1.3).
         for future in list(self._futures):
             future.cancel()
 

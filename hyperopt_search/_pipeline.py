@@ -88,10 +88,3 @@ class Pipeline:
                     return self._in_flight.pop(index)
             pending = [f for e in eligible for f in e.futures if not f.done()]
             wait(pending, return_when=ALL_COMPLETED if self.ordered else FIRST_COMPLETED)
-
-    def cancel(self) -> None:
-        """Cancel the fits that have not started (after an error or an interrupt)."""
-        for evaluation in self._in_flight:
-            for future in evaluation.futures:
-                future.cancel()
-        self._in_flight.clear()

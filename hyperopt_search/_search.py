@@ -683,35 +683,31 @@ class HyperoptSearchCV(BaseSearchCV):
 
             for candidate in optimizer.pending():  # in flight when a checkpoint was written
                 submit(candidate, run.pending_rounds.get(candidate.tid, run.n_rounds))
-            try:
-                while True:
-                    while stop is None:
-                        in_flight_limit = max(run.n_candidates + self.batch_size, startup)
-                        if run.n_candidates + len(pipeline) >= min(self.n_iter, in_flight_limit):
-                            break
-                        if run.n_rounds_this_fit and (
-                            stop := rules.before_round(time.monotonic() - start)
-                        ):
-                            break
-                        batch = optimizer.ask(1)
-                        if not batch:
-                            stop = "exhausted"
-                            break
-                        submit(batch[0], run.n_rounds)
-                        # TPE's start-up candidates share round 0; then one each.
-                        if len(optimizer.trials) >= startup:
-                            run.n_rounds += 1
-                    if not pipeline:
+            while True:
+                while stop is None:
+                    in_flight_limit = max(run.n_candidates + self.batch_size, startup)
+                    if run.n_candidates + len(pipeline) >= min(self.n_iter, in_flight_limit):
                         break
-                    evaluation = pipeline.next()
-                    outs = evaluation.outs()
-                    new_outs.extend(outs)
-                    self._tell_candidate(run, evaluation, outs)
-                    if stop is None:
-                        stop = self._stop_after(rules, run)
-            except BaseException:
-                pipeline.cancel()
-                raise
+                    if run.n_rounds_this_fit and (
+                        stop := rules.before_round(time.monotonic() - start)
+                    ):
+                        break
+                    batch = optimizer.ask(1)
+                    if not batch:
+                        stop = "exhausted"
+                        break
+                    submit(batch[0], run.n_rounds)
+                    # TPE's start-up candidates share round 0; then one each.
+                    if len(optimizer.trials) >= startup:
+                        run.n_rounds += 1
+                if not pipeline:
+                    break
+                evaluation = pipeline.next()
+                outs = evaluation.outs()
+                new_outs.extend(outs)
+                self._tell_candidate(run, evaluation, outs)
+                if stop is None:
+                    stop = self._stop_after(rules, run)
         if new_outs:
             all_failed = all(out["fit_error"] is not None for out in new_outs)
             if all_failed and n_prior == 0:
