@@ -298,6 +298,7 @@ _KILLED_SCRIPT = textwrap.dedent(
     HyperoptSearchCV(
         KillsItself(), {"C": loguniform(1e-3, 1e3)}, n_iter=20, n_initial_points=4,
         batch_size=2, cv=3, random_state=0, checkpoint=sys.argv[1],
+        schedule=os.environ.get("SCHEDULE", "rounds"),
     ).fit(X, y)
     """
 )
@@ -339,6 +340,49 @@ def test_resume_after_the_process_is_killed_with_sigkill(tmp_path):
     np.testing.assert_allclose(
         resumed.cv_results_["mean_fit_time"][:6],
         [np.mean([o["fit_time"] for o in f]) for f in fits],
+    )
+
+
+def test_an_ordered_search_killed_with_sigkill_resumes_its_candidates_in_flight(tmp_path):
+    # schedule="ordered", one worker: fits run in this process in proposal
+    # order. Fit 22 is the first of candidate 7, proposed after candidate 5
+    # was told and checkpointed with candidate 6 in flight.
+    path = tmp_path / "killed.ckpt"
+    script = tmp_path / "run.py"
+    script.write_text(_KILLED_SCRIPT)
+    env = {**os.environ, "KILL_AT_FIT": "22", "SCHEDULE": "ordered"}
+    proc = subprocess.run(
+        [sys.executable, str(script), str(path)], env=env, capture_output=True, timeout=300
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+
+    from hyperopt_search._state import load_checkpoint
+
+    state = load_checkpoint(path)
+    assert state.n_candidates == 6
+    assert len(state.trials._dynamic_trials) == 7  # candidate 6 was in flight
+
+    def search(**params):
+        return HyperoptSearchCV(
+            LogisticRegression(),
+            {"C": loguniform(1e-3, 1e3)},
+            n_iter=20,
+            n_initial_points=4,
+            batch_size=2,
+            cv=3,
+            schedule="ordered",
+            random_state=0,
+            **params,
+        )
+
+    resumed = search(checkpoint=path).fit(X, y)
+    uninterrupted = search().fit(X, y)
+    assert resumed.cv_results_["params"] == uninterrupted.cv_results_["params"]
+    np.testing.assert_array_equal(
+        resumed.cv_results_["mean_test_score"], uninterrupted.cv_results_["mean_test_score"]
+    )
+    np.testing.assert_array_equal(
+        resumed.cv_results_["hyperopt_round"], uninterrupted.cv_results_["hyperopt_round"]
     )
 
 
