@@ -33,9 +33,6 @@ __all__ = ["TaskExecutor", "open_executor"]
 class TaskExecutor:
     """Run functions somewhere, returning :class:`concurrent.futures.Future` objects."""
 
-    #: Name of the joblib backend the tasks run on.
-    backend_name = "sequential"
-
     def __init__(self, n_workers: int = 1):
         self.n_workers = n_workers
 
@@ -59,8 +56,6 @@ class TaskExecutor:
 
 
 class _LokyExecutor(TaskExecutor):
-    backend_name = "loky"
-
     def __init__(self, workers, n_workers: int, context_id: str):
         super().__init__(n_workers)
         self._workers = workers
@@ -91,10 +86,9 @@ class _LokyExecutor(TaskExecutor):
 class _PoolExecutor(TaskExecutor):
     """A backend whose ``_pool`` has multiprocessing's ``apply_async``."""
 
-    def __init__(self, pool, n_workers: int, backend_name: str):
+    def __init__(self, pool, n_workers: int):
         super().__init__(n_workers)
         self._pool = pool
-        self.backend_name = backend_name
 
     def submit(self, fn, *args):
         future: Future = Future()
@@ -106,8 +100,6 @@ class _PoolExecutor(TaskExecutor):
 
 
 class _DaskExecutor(TaskExecutor):
-    backend_name = "dask"
-
     def __init__(self, client):
         super().__init__(max(1, sum(client.nthreads().values())))
         self._client = client
@@ -148,7 +140,7 @@ def open_executor(n_jobs: int | None) -> Iterator[TaskExecutor]:
         elif name == "DaskDistributedBackend":
             executor = _DaskExecutor(backend.client)
         elif (pool := _pool_of(backend)) is not None:
-            executor = _PoolExecutor(pool, n_workers, name)
+            executor = _PoolExecutor(pool, n_workers)
         else:
             raise ValueError(
                 f"schedule='ordered' and schedule='async' cannot run on joblib's "

@@ -568,11 +568,8 @@ class HyperoptSearchCV(BaseSearchCV):
         self.n_candidates_ = run.n_candidates
         self.stop_reason_ = "n_iter"
         if prior is not None:
-            n_splits = len(prior.splits)
-            run.scores = [
-                self._candidate_score(prior.outs[i : i + n_splits])
-                for i in range(0, len(prior.outs), n_splits)
-            ]
+            prior_fits = _by_candidate(prior.outs, len(prior.splits))
+            run.scores = [self._candidate_score(fits) for fits in prior_fits]
         rules = StoppingRules(self.n_iter_no_change, self.tol, self.score_threshold, self.timeout)
         start = time.monotonic()
         try:
@@ -767,15 +764,12 @@ class HyperoptSearchCV(BaseSearchCV):
         if run.n_rounds_this_fit == 0:
             self._warn_if_workers_starve(len(cv.splits))
         outs = run.recorder.calls[-1]
-        n_splits = len(cv.splits)
-        scores = [
-            self._candidate_score(outs[i * n_splits : (i + 1) * n_splits])
-            for i in range(len(batch))
-        ]
+        fits = _by_candidate(outs, len(cv.splits))
+        scores = [self._candidate_score(candidate_fits) for candidate_fits in fits]
         run.optimizer.tell(
             {
-                candidate.tid: _loss(score, outs[i * n_splits : (i + 1) * n_splits])
-                for i, (candidate, score) in enumerate(zip(batch, scores, strict=True))
+                candidate.tid: _loss(score, candidate_fits)
+                for candidate, score, candidate_fits in zip(batch, scores, fits, strict=True)
             }
         )
         run.add_round(batch, outs, more_results, results, scores)
@@ -821,9 +815,7 @@ class HyperoptSearchCV(BaseSearchCV):
     def _objective_metric(self, results: dict[str, Any]) -> str:
         """The metric hyperopt optimises: the refit metric, else the first."""
         metrics = [key[len("mean_test_") :] for key in results if key.startswith("mean_test_")]
-        if isinstance(self.refit, str) and self.refit in metrics:
-            return self.refit
-        return metrics[0]
+        return _objective_key(dict.fromkeys(metrics), self.refit)
 
     def _objective_name(self, outs: list[dict]) -> str:
         """The name of the metric hyperopt optimises, from raw results."""
@@ -879,6 +871,11 @@ class HyperoptSearchCV(BaseSearchCV):
             self.best_index_ = int(np.nanargmax(np.where(np.isfinite(scores), scores, np.nan)))
             self.best_score_ = best
             self.best_params_ = results["params"][self.best_index_]
+
+
+def _by_candidate(outs: list[dict], n_splits: int) -> list[list[dict]]:
+    """Raw per-fit results (candidate-major, then fold) grouped by candidate."""
+    return [outs[i : i + n_splits] for i in range(0, len(outs), n_splits)]
 
 
 def _objective_key(scores: dict, refit) -> str:
