@@ -21,10 +21,22 @@ from hyperopt.base import JOB_STATE_DONE, Domain, miscs_to_idxs_vals, miscs_upda
 from hyperopt.utils import coarse_utcnow
 
 from ._space import SearchSpace
+from .algorithms import gp, sobol
+from .algorithms._encoding import encoded_space
 
-__all__ = ["ALGORITHMS", "CachedTPE", "Candidate", "HyperoptOptimizer", "resolve_algo"]
+__all__ = [
+    "ALGORITHMS",
+    "MODEL_ALGORITHMS",
+    "AutoAlgorithm",
+    "CachedTPE",
+    "Candidate",
+    "HyperoptOptimizer",
+    "resolve_algo",
+]
 
-ALGORITHMS = ("tpe", "rand", "anneal", "atpe")
+ALGORITHMS = ("auto", "gp", "tpe", "sobol", "rand", "anneal", "atpe")
+#: Algorithms that start from ``n_initial_points`` model-free candidates.
+MODEL_ALGORITHMS = ("auto", "gp", "tpe")
 
 #: How often the model is asked again when it proposes a known candidate,
 #: before falling back to random draws from the prior.
@@ -50,12 +62,23 @@ def resolve_algo(
 ) -> Callable:
     """The suggest function for ``algo`` (a name or a callable).
 
-    ``n_initial_points`` and ``gamma`` set TPE's number of random start-up
-    trials and its quantile of "good" trials (hyperopt's defaults when None);
-    they are ignored for the other algorithms and for callables.
+    ``n_initial_points`` sets the model-free start-up trials of ``"gp"``,
+    ``"tpe"`` and ``"auto"``, and ``gamma`` TPE's quantile of "good" trials
+    (hyperopt's defaults when None); both are ignored for the other
+    algorithms and for callables.
     """
     if callable(algo):
         return algo
+    if algo == "auto":
+        return AutoAlgorithm(
+            resolve_algo("gp", n_initial_points), resolve_algo("tpe", n_initial_points, gamma)
+        )
+    if algo == "gp":
+        if n_initial_points is None:
+            return gp.suggest
+        return functools.partial(gp.suggest, n_initial_points=n_initial_points)
+    if algo == "sobol":
+        return sobol.suggest
     if algo == "tpe":
         options = {"n_startup_jobs": n_initial_points, "gamma": gamma}
         return CachedTPE(**{k: v for k, v in options.items() if v is not None})
@@ -73,6 +96,40 @@ def resolve_algo(
             ) from exc
         return functools.partial(_atpe_suggest, atpe.suggest)
     raise ValueError(f"Unknown algo {algo!r}; expected one of {ALGORITHMS} or a callable.")
+
+
+class AutoAlgorithm:
+    """``algo="auto"``: the Gaussian process where it is strong, TPE elsewhere.
+
+    Per proposal, from the space and the number of trials only (never from
+    timings, so the candidates stay reproducible): the Gaussian process for a
+    space without conditional parameters and at most :attr:`MAX_GP_DIMS`
+    labels, while fewer than :attr:`MAX_GP_TRIALS` trials exist (its cost
+    grows with the cube of the trials); TPE otherwise.
+    """
+
+    #: Trials after which TPE takes over (a GP proposal costs O(n^3)).
+    MAX_GP_TRIALS = 200
+    #: Labels above which the space counts as high-dimensional.
+    MAX_GP_DIMS = 12
+
+    def __init__(self, gp_algo: Callable, tpe_algo: Callable):
+        self.gp_algo = gp_algo
+        self.tpe_algo = tpe_algo
+
+    def uses_gp(self, domain: Domain, n_trials: int) -> bool:
+        """Whether the proposal after ``n_trials`` trials comes from the GP."""
+        space = encoded_space(domain)
+        return (
+            not space.conditional
+            and space.n_dims <= self.MAX_GP_DIMS
+            and n_trials < self.MAX_GP_TRIALS
+        )
+
+    def __call__(self, new_ids, domain, trials, seed):
+        if self.uses_gp(domain, len(trials.trials)):
+            return self.gp_algo(new_ids, domain, trials, seed)
+        return self.tpe_algo(new_ids, domain, trials, seed)
 
 
 class CachedTPE:

@@ -1,0 +1,332 @@
+"""Read a hyperopt ``Domain`` once and map its trial values to the unit cube.
+
+Every proposal algorithm of this package works on numeric feature vectors:
+one feature per hyperopt label. A numeric parameter's feature is its position
+in ``[0, 1]`` (on the log scale for log-distributed parameters, in quantile
+space for normal ones); a categorical parameter's feature is its index (the
+kernels compare categories for equality only). A label that is inactive in a
+conditional branch gets the feature :data:`INACTIVE` (numeric) or ``-1``
+(categorical).
+
+The space is read from hyperopt's own description of it
+(``domain.params``: label -> distribution node, and the ``switch`` nodes of
+``hp.choice`` for the conditions), once per domain; nothing here evaluates
+the pyll graph per proposal.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from hyperopt import pyll
+from scipy.special import ndtr, ndtri
+
+__all__ = ["INACTIVE", "Dim", "EncodedSpace", "encoded_space"]
+
+#: Feature of an inactive numeric label.
+INACTIVE = 0.5
+#: Quantiles of normal parameters are kept inside (EPS, 1 - EPS).
+_EPS = 1e-6
+_NUMERIC = {
+    "uniform",
+    "quniform",
+    "loguniform",
+    "qloguniform",
+    "normal",
+    "qnormal",
+    "lognormal",
+    "qlognormal",
+}
+
+#: A condition: the labels of enclosing choices and the option taken.
+Condition = tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One hyperopt label: how its raw value maps to a feature and back.
+
+    ``kind`` is the hyperopt distribution (``"uniform"``, ``"qloguniform"``,
+    ``"randint"``, ``"categorical"``, ...). Numeric kinds have ``low`` and
+    ``high`` (log bounds for the log kinds, ``mu`` and ``sigma`` for the
+    normal kinds) and a quantum ``q`` (None when continuous); categorical
+    kinds (``hp.choice``, ``hp.pchoice``, ``hp.randint``) have ``n_options``
+    values ``offset .. offset + n_options - 1`` with prior ``probabilities``.
+    ``conditions`` lists the ways the label can be active (any one of them).
+    """
+
+    label: str
+    kind: str
+    low: float = 0.0
+    high: float = 1.0
+    q: float | None = None
+    n_options: int = 0
+    offset: int = 0
+    probabilities: tuple[float, ...] | None = None
+    conditions: tuple[Condition, ...] = ((),)
+
+    @property
+    def categorical(self) -> bool:
+        return self.kind not in _NUMERIC
+
+    @property
+    def log(self) -> bool:
+        return "log" in self.kind
+
+    @property
+    def normal(self) -> bool:
+        return "normal" in self.kind
+
+    @property
+    def discrete(self) -> bool:
+        """Whether nearby features may decode to the same value."""
+        return self.categorical or self.q is not None
+
+    # -- numeric parameters -------------------------------------------------
+
+    def to_unit(self, value: np.ndarray) -> np.ndarray:
+        """Features of raw values of a numeric label (vectorised)."""
+        value = np.asarray(value, dtype=float)
+        if self.log:
+            with np.errstate(divide="ignore"):
+                value = np.log(np.maximum(value, 0.0))
+        if self.normal:
+            return np.clip(ndtr((value - self.low) / self.high), _EPS, 1 - _EPS)
+        return np.clip((value - self.low) / (self.high - self.low), 0.0, 1.0)
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Raw values of a numeric label at features ``u`` (vectorised)."""
+        u = np.clip(u, 0.0, 1.0)
+        if self.normal:
+            value = self.low + self.high * ndtri(np.clip(u, _EPS, 1 - _EPS))
+        else:
+            value = self.low + u * (self.high - self.low)
+        if self.log:
+            value = np.exp(value)
+        if self.q is not None:
+            value = np.round(value / self.q) * self.q
+        return value
+
+    # -- categorical parameters ---------------------------------------------
+
+    def option_of_unit(self, u: np.ndarray) -> np.ndarray:
+        """Option index at quantile ``u`` of the prior (for designs)."""
+        if self.probabilities is None:
+            return np.minimum((np.asarray(u) * self.n_options).astype(int), self.n_options - 1)
+        edges = np.cumsum(self.probabilities)[:-1]
+        return np.searchsorted(edges, u, side="right")
+
+
+@dataclass(frozen=True)
+class EncodedSpace:
+    """The labels of a hyperopt space as features (see the module docstring)."""
+
+    dims: tuple[Dim, ...]
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(dim.label for dim in self.dims)
+
+    @cached_property
+    def categorical(self) -> np.ndarray:
+        """Boolean mask of the categorical features."""
+        return np.array([dim.categorical for dim in self.dims], dtype=bool)
+
+    @cached_property
+    def conditional(self) -> bool:
+        """Whether some label is active only in some branches."""
+        return any(cond != () for dim in self.dims for cond in dim.conditions)
+
+    @property
+    def n_dims(self) -> int:
+        return len(self.dims)
+
+    @cached_property
+    def _condition_columns(self) -> list[list[list[tuple[int, int]]]]:
+        """Per label, its conditions as (feature column, option) pairs."""
+        column = {label: i for i, label in enumerate(self.labels)}
+        return [
+            [[(column[lab], opt) for lab, opt in cond] for cond in dim.conditions]
+            for dim in self.dims
+        ]
+
+    def active(self, X: np.ndarray) -> np.ndarray:
+        """Which labels are active in each row of features ``X`` (a boolean array).
+
+        Conditions are whole paths from the root of the space, so the option
+        held by an inactive choice never activates anything.
+        """
+        X = np.atleast_2d(X)
+        mask = np.zeros(X.shape, dtype=bool)
+        for i, conditions in enumerate(self._condition_columns):
+            for cond in conditions:
+                hit = np.ones(len(X), dtype=bool)
+                for col, opt in cond:
+                    hit &= X[:, col] == opt
+                mask[:, i] |= hit
+        return mask
+
+    def encode(self, vals: Mapping[str, list]) -> np.ndarray:
+        """The feature vector of hyperopt's ``misc["vals"]``."""
+        x = np.empty(self.n_dims)
+        for i, dim in enumerate(self.dims):
+            raw = vals.get(dim.label) or []
+            if not raw:
+                x[i] = -1.0 if dim.categorical else INACTIVE
+            elif dim.categorical:
+                x[i] = float(int(raw[0]) - dim.offset)
+            else:
+                x[i] = dim.to_unit(float(raw[0]))
+        return x
+
+    def decode(self, x: np.ndarray) -> dict[str, list]:
+        """hyperopt ``vals`` of one feature vector: inactive labels get ``[]``.
+
+        Categorical features are rounded to an option and numeric ones
+        clipped to ``[0, 1]``; which labels are active follows from the
+        choices, whatever the features of inactive labels are.
+        """
+        x = self.snap(x)[0]
+        mask = self.active(x)[0]
+        vals: dict[str, list] = {}
+        for i, dim in enumerate(self.dims):
+            if not mask[i]:
+                vals[dim.label] = []
+            elif dim.categorical:
+                vals[dim.label] = [int(x[i]) + dim.offset]
+            else:
+                vals[dim.label] = [float(dim.from_unit(x[i]))]
+        return vals
+
+    def snap(self, X: np.ndarray) -> np.ndarray:
+        """Features of the values that the rows of ``X`` decode to.
+
+        Categorical features rounded to an option, quantised numeric ones to
+        their quantum, everything clipped, inactive labels filled.
+        """
+        X = np.array(np.atleast_2d(X), dtype=float)
+        for i, dim in enumerate(self.dims):
+            if dim.categorical:
+                X[:, i] = np.clip(np.round(X[:, i]), 0, dim.n_options - 1)
+            elif dim.q is not None:
+                X[:, i] = dim.to_unit(dim.from_unit(X[:, i]))
+            else:
+                X[:, i] = np.clip(X[:, i], 0.0, 1.0)
+        mask = self.active(X)
+        X[~mask & self.categorical] = -1.0
+        X[~mask & ~self.categorical] = INACTIVE
+        return X
+
+    def from_design(self, u: np.ndarray) -> np.ndarray:
+        """Map points of the unit cube (rows) to features, following the prior.
+
+        Numeric features are used as they are; a categorical feature picks
+        the option at that quantile of its prior.
+        """
+        X = np.array(u, dtype=float, copy=True)
+        for i, dim in enumerate(self.dims):
+            if dim.categorical:
+                X[:, i] = dim.option_of_unit(u[:, i])
+        return self.snap(X)
+
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def encoded_space(domain) -> EncodedSpace:
+    """The :class:`EncodedSpace` of a hyperopt ``Domain`` (read once per domain).
+
+    Raises
+    ------
+    ValueError
+        If a label's distribution is not one hyperopt's ``hp`` module builds,
+        or its arguments depend on other labels.
+    """
+    try:
+        return _CACHE[domain]
+    except (KeyError, TypeError):
+        pass
+    conditions = _conditions(domain.expr)
+    dims = tuple(
+        _dim(label, node, tuple(conditions.get(label, [()])))
+        for label, node in domain.params.items()
+    )
+    space = EncodedSpace(dims)
+    try:
+        _CACHE[domain] = space
+    except TypeError:  # pragma: no cover - a domain that cannot be weakly referenced
+        pass
+    return space
+
+
+def _conditions(expr) -> dict[str, list[Condition]]:
+    """label -> the conditions (enclosing choices and options) it appears under."""
+    found: dict[str, list[Condition]] = {}
+    seen: set[tuple[int, Condition]] = set()
+    stack: list[tuple[object, Condition]] = [(expr, ())]
+    while stack:
+        node, cond = stack.pop()
+        if (id(node), cond) in seen:
+            continue
+        seen.add((id(node), cond))
+        if node.name == "hyperopt_param":
+            label = node.arg["label"].obj
+            if cond not in found.setdefault(label, []):
+                found[label].append(cond)
+            continue
+        if node.name == "switch" and node.pos_args[0].name == "hyperopt_param":
+            selector = node.pos_args[0]
+            stack.append((selector, cond))
+            label = selector.arg["label"].obj
+            for index, option in enumerate(node.pos_args[1:]):
+                stack.append((option, (*cond, (label, index))))
+            continue
+        stack.extend((child, cond) for child in node.inputs())
+    return found
+
+
+def _constant(node, label: str):
+    if any(n.name == "hyperopt_param" for n in pyll.dfs(node)):
+        raise ValueError(
+            f"The distribution of hyperopt label {label!r} depends on other labels; "
+            "only constant arguments are supported."
+        )
+    return pyll.rec_eval(node)
+
+
+def _dim(label: str, node, conditions: tuple[Condition, ...]) -> Dim:
+    kind = node.name
+    args = [_constant(a, label) for a in node.pos_args]
+    kwargs = {name: _constant(a, label) for name, a in node.named_args}
+    if kind in _NUMERIC:
+        names = ["low", "high", "q"] if "uniform" in kind else ["mu", "sigma", "q"]
+        bound = dict(zip(names, args, strict=False)) | kwargs
+        low, high = float(bound[names[0]]), float(bound[names[1]])
+        q = float(bound["q"]) if kind.startswith("q") else None
+        if not high > low and "uniform" in kind:
+            raise ValueError(f"hyperopt label {label!r}: {kind} needs low < high.")
+        return Dim(label, kind, low=low, high=high, q=q, conditions=conditions)
+    if kind == "randint":
+        bound = dict(zip(["low", "high"], args, strict=False)) | kwargs
+        if "high" not in bound:  # randint(upper)
+            bound = {"low": 0, "high": bound["low"]}
+        low, high = int(bound["low"]), int(bound["high"])
+        return Dim(label, kind, n_options=high - low, offset=low, conditions=conditions)
+    if kind == "categorical":
+        p = np.asarray(args[0] if args else kwargs["p"], dtype=float)
+        return Dim(
+            label,
+            kind,
+            n_options=len(p),
+            probabilities=tuple((p / p.sum()).tolist()),
+            conditions=conditions,
+        )
+    raise ValueError(
+        f"hyperopt label {label!r} has the distribution {kind!r}, which this "
+        f"algorithm does not model; expected one of {sorted(_NUMERIC)}, randint, "
+        "categorical (hp.choice, hp.pchoice)."
+    )

@@ -1,0 +1,225 @@
+"""A Gaussian process on encoded features, and log expected improvement.
+
+numpy and scipy only. The model follows Optuna's ``GPSampler`` (Matern-5/2
+kernel with one inverse squared length scale per feature, categorical
+features compared for equality, the same gamma priors, a noise floor, a MAP
+fit by L-BFGS-B), with the gradients written out by hand instead of torch.
+
+Losses are minimised: expected improvement is below the best loss.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import cho_solve, cholesky, solve_triangular
+from scipy.optimize import minimize
+from scipy.special import erfcx, log_ndtr, ndtr
+
+__all__ = ["GaussianProcess", "log_expected_improvement"]
+
+#: Smallest noise variance (of standardised losses).
+MIN_NOISE = 1e-6
+_SQRT5 = math.sqrt(5.0)
+
+
+def squared_differences(a: np.ndarray, b: np.ndarray, categorical: np.ndarray) -> np.ndarray:
+    """Per-feature squared distances ``(len(a), len(b), n_features)``.
+
+    Categorical features count 1 when different and 0 when equal.
+    """
+    diff = a[:, None, :] - b[None, :, :]
+    out = diff * diff
+    if categorical.any():
+        out[..., categorical] = (out[..., categorical] > 0).astype(float)
+    return out
+
+
+def _matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Matern-5/2 of squared distances, and its derivative in ``r2``."""
+    r = np.sqrt(np.maximum(r2, 0.0))
+    e = np.exp(-_SQRT5 * r)
+    k = (1.0 + _SQRT5 * r + 5.0 / 3.0 * r2) * e
+    dk = -5.0 / 6.0 * (1.0 + _SQRT5 * r) * e
+    return k, dk
+
+
+@dataclass
+class GaussianProcess:
+    """A fitted GP: kernel parameters and the cached Cholesky factor.
+
+    Build it with :meth:`fit`; ``X`` holds the features of the observations,
+    ``y`` their standardised losses. ``noise`` is the noise variance of each
+    observation: ``noise_var`` for real ones, :data:`MIN_NOISE` for the
+    fantasies of :meth:`condition_on`.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    categorical: np.ndarray
+    inverse_squared_lengthscales: np.ndarray
+    kernel_scale: float
+    noise_var: float
+    noise: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.noise is None:
+            self.noise = np.full(len(self.y), self.noise_var)
+        self._factorise()
+
+    def _factorise(self) -> None:
+        d2 = squared_differences(self.X, self.X, self.categorical)
+        k, _ = _matern52(d2 @ self.inverse_squared_lengthscales)
+        cov = self.kernel_scale * k
+        cov[np.diag_indices_from(cov)] += self.noise
+        for jitter in (0.0, 1e-8, 1e-6, 1e-4):  # repeated rows with a tiny noise
+            try:
+                self._chol = cholesky(cov + jitter * np.eye(len(cov)), lower=True)
+                break
+            except np.linalg.LinAlgError:
+                continue
+        else:
+            raise np.linalg.LinAlgError("the kernel matrix is not positive definite")
+        self._alpha = cho_solve((self._chol, True), self.y)
+
+    # -- fitting -----------------------------------------------------------
+
+    @classmethod
+    def fit(cls, X: np.ndarray, y: np.ndarray, categorical: np.ndarray) -> GaussianProcess:
+        """MAP estimate of the kernel parameters (Optuna's priors), from fixed start."""
+        d = X.shape[1]
+        d2 = squared_differences(X, X, categorical)
+        start = np.concatenate([np.zeros(d), [0.0], [math.log(1e-2)]])
+        result = minimize(
+            _neg_log_posterior,
+            start,
+            args=(d2, y),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-12.0, 12.0)] * (d + 2),
+        )
+        raw = result.x
+        return cls(
+            X=X,
+            y=y,
+            categorical=categorical,
+            inverse_squared_lengthscales=np.exp(raw[:d]),
+            kernel_scale=math.exp(raw[d]),
+            noise_var=MIN_NOISE + math.exp(raw[d + 1]),
+        )
+
+    def condition_on(self, X_new: np.ndarray, y_new: np.ndarray) -> GaussianProcess:
+        """The same kernel, with noise-free fantasy observations added.
+
+        A fantasy (a pending trial at the model's mean, a failure at the worst
+        loss) is certain: the uncertainty, hence the expected improvement,
+        vanishes there and shrinks around it.
+        """
+        return GaussianProcess(
+            X=np.vstack([self.X, X_new]),
+            y=np.concatenate([self.y, y_new]),
+            categorical=self.categorical,
+            inverse_squared_lengthscales=self.inverse_squared_lengthscales,
+            kernel_scale=self.kernel_scale,
+            noise_var=self.noise_var,
+            noise=np.concatenate([self.noise, np.full(len(y_new), MIN_NOISE)]),
+        )
+
+    # -- prediction --------------------------------------------------------
+
+    def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and standard deviation of the latent loss at rows of ``Xq``."""
+        k, _ = _matern52(
+            squared_differences(Xq, self.X, self.categorical) @ self.inverse_squared_lengthscales
+        )
+        k *= self.kernel_scale
+        mean = k @ self._alpha
+        v = solve_triangular(self._chol, k.T, lower=True)
+        var = np.maximum(self.kernel_scale - np.sum(v * v, axis=0), 1e-12)
+        return mean, np.sqrt(var)
+
+    def predict_with_gradient(self, x: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
+        """Mean and standard deviation at one point, and their gradients in ``x``.
+
+        The gradients are zero along categorical features.
+        """
+        diff = x[None, :] - self.X
+        d2 = diff * diff
+        cat = self.categorical
+        if cat.any():
+            d2[:, cat] = (d2[:, cat] > 0).astype(float)
+        k, dk = _matern52(d2 @ self.inverse_squared_lengthscales)
+        k *= self.kernel_scale
+        dk *= self.kernel_scale
+        # d k_i / d x = dk_i * 2 * theta * (x - X_i), numeric features only.
+        dr2 = 2.0 * diff * self.inverse_squared_lengthscales
+        dr2[:, cat] = 0.0
+        dkdx = dk[:, None] * dr2
+        mean = float(k @ self._alpha)
+        dmean = dkdx.T @ self._alpha
+        v = cho_solve((self._chol, True), k)
+        var = max(self.kernel_scale - float(k @ v), 1e-12)
+        std = math.sqrt(var)
+        dstd = -(dkdx.T @ v) / std
+        return mean, std, dmean, dstd
+
+
+def _neg_log_posterior(raw: np.ndarray, d2: np.ndarray, y: np.ndarray):
+    """Minus the log marginal likelihood and log prior, and its gradient.
+
+    ``raw`` holds the logs of the inverse squared length scales, of the
+    kernel scale and of the noise variance above :data:`MIN_NOISE`.
+    """
+    n, d = d2.shape[1], d2.shape[2]
+    theta = np.exp(raw[:d])
+    scale = math.exp(raw[d])
+    extra = math.exp(raw[d + 1])
+    noise = MIN_NOISE + extra
+    k, dk = _matern52(d2 @ theta)
+    cov = scale * k
+    cov[np.diag_indices(n)] += noise
+    try:
+        chol = cholesky(cov, lower=True)
+    except np.linalg.LinAlgError:
+        return 1e25, np.zeros_like(raw)
+    alpha = cho_solve((chol, True), y)
+    nll = 0.5 * y @ alpha + np.log(np.diag(chol)).sum()
+    w = np.outer(alpha, alpha) - cho_solve((chol, True), np.eye(n))  # 2 d(log ML)/dK
+    grad = np.empty_like(raw)
+    grad[:d] = -0.5 * np.einsum("ij,ijk->k", w * dk * scale, d2) * theta
+    grad[d] = -0.5 * np.sum(w * k) * scale
+    grad[d + 1] = -0.5 * np.trace(w) * extra
+    # Optuna's priors, maximised: so subtracted from the loss.
+    prior = -(0.1 / theta + 0.1 * theta).sum()
+    prior += math.log(scale) - scale  # gamma(2, 1), without constants
+    prior += 0.1 * math.log(noise) - 30.0 * noise  # gamma(1.1, 30)
+    grad[:d] -= 0.1 / theta - 0.1 * theta
+    grad[d] -= 1.0 - scale
+    grad[d + 1] -= (0.1 / noise - 30.0) * extra
+    return float(nll - prior), grad
+
+
+def log_expected_improvement(
+    mean: np.ndarray, std: np.ndarray, best: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log EI of a loss below ``best``, and its derivatives in mean and std.
+
+    Stable far into the tail (``EI`` underflows long before its log does).
+    """
+    mean, std = np.asarray(mean, float), np.asarray(std, float)
+    z = np.maximum((best - mean) / std, -1e3)
+    log_phi = -0.5 * z * z - 0.5 * math.log(2 * math.pi)
+    phi, cdf = np.exp(log_phi), ndtr(z)
+    # h(z) = z Phi(z) + phi(z) = phi(z) (1 + z r(z)), r = Phi / phi; in the
+    # left tail, r comes from erfcx and the second form keeps the precision.
+    tail = z <= -1
+    zt = np.where(tail, z, -1.0)
+    one_plus = np.maximum(1.0 + zt * math.sqrt(math.pi / 2) * erfcx(-zt / math.sqrt(2)), 1e-300)
+    h = np.where(tail, 1.0, z * cdf + phi)
+    log_h = np.where(tail, log_phi + np.log(one_plus), np.log(np.maximum(h, 1e-300)))
+    ratio_tail = np.exp(log_ndtr(zt) - np.where(tail, log_phi, 0.0))
+    phi_over_h = np.where(tail, 1.0 / one_plus, phi / h)
+    cdf_over_h = np.where(tail, ratio_tail / one_plus, cdf / h)
+    return np.log(std) + log_h, -cdf_over_h / std, phi_over_h / std
