@@ -1,0 +1,326 @@
+"""Tests of our own proposal algorithms (hyperopt_search.algorithms)."""
+
+import functools
+import math
+
+import numpy as np
+import pytest
+from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, rand, space_eval
+from hyperopt.base import JOB_STATE_DONE, Domain
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.stats import norm
+
+from hyperopt_search import HyperoptSearchCV
+from hyperopt_search._optimizer import AutoAlgorithm, resolve_algo
+from hyperopt_search.algorithms import gp, sobol
+from hyperopt_search.algorithms._encoding import encoded_space
+from hyperopt_search.algorithms._gp import (
+    GaussianProcess,
+    _neg_log_posterior,
+    log_expected_improvement,
+    squared_differences,
+)
+
+GP_EARLY = functools.partial(gp.suggest, n_initial_points=3)
+ALGOS = {"gp": GP_EARLY, "sobol": sobol.suggest}
+
+
+def _no_objective(_):  # pragma: no cover - never evaluated
+    raise AssertionError
+
+
+# -- generated hyperopt spaces ------------------------------------------------
+
+
+@st.composite
+def leaf(draw, label):
+    kind = draw(
+        st.sampled_from(
+            ["uniform", "loguniform", "quniform", "uniformint", "normal", "randint", "choice"]
+        )
+    )
+    if kind == "uniform":
+        return hp.uniform(label, -2, 3)
+    if kind == "loguniform":
+        return hp.loguniform(label, -3, 2)
+    if kind == "quniform":
+        return hp.quniform(label, 0, 10, 2)
+    if kind == "uniformint":
+        return hp.uniformint(label, 1, 6)
+    if kind == "normal":
+        return hp.normal(label, 1, 2)
+    if kind == "randint":
+        return hp.randint(label, 2, 7)
+    return hp.choice(label, ["a", "b", "c"])
+
+
+@st.composite
+def spaces(draw, depth=0, prefix="p"):
+    """A dict of leaves, maybe with a nested choice of such dicts (conditional)."""
+    n = draw(st.integers(1, 3))
+    space = {f"{prefix}{i}": draw(leaf(f"{prefix}{i}")) for i in range(n)}
+    if depth < 2 and draw(st.booleans()):
+        k = draw(st.integers(2, 3))
+        space[f"{prefix}c"] = hp.choice(
+            f"{prefix}c",
+            [draw(spaces(depth + 1, f"{prefix}c{j}_")) for j in range(k)],
+        )
+    return space
+
+
+def _ask(algo, domain, trials, seed):
+    (tid,) = trials.new_trial_ids(1)
+    (doc,) = algo([tid], domain, trials, seed)
+    trials.insert_trial_docs([doc])
+    trials.refresh()
+    return doc
+
+
+def _tell(trials, doc, loss):
+    doc["state"] = JOB_STATE_DONE
+    doc["result"] = (
+        {"status": STATUS_FAIL} if loss is None else {"status": STATUS_OK, "loss": float(loss)}
+    )
+    trials.refresh()
+
+
+def _check_vals(domain, vals):
+    """Every label of the space present; exactly the active ones have a value."""
+    space = encoded_space(domain)
+    assert set(vals) == set(space.labels)
+    x = space.encode(vals)
+    active = space.active(x)[0]
+    for dim, on in zip(space.dims, active, strict=True):
+        raw = vals[dim.label]
+        assert bool(raw) == bool(on), dim.label
+        if not raw:
+            continue
+        value = raw[0]
+        if dim.kind in ("randint", "categorical"):
+            assert isinstance(value, int)
+            assert dim.offset <= value < dim.offset + dim.n_options
+        else:
+            assert isinstance(value, float)
+            if dim.kind == "uniform":
+                assert dim.low <= value <= dim.high
+            if dim.kind == "loguniform":
+                assert math.exp(dim.low) * (1 - 1e-9) <= value <= math.exp(dim.high) * (1 + 1e-9)
+            if dim.q is not None:
+                assert value / dim.q == pytest.approx(round(value / dim.q))
+
+
+@pytest.mark.parametrize("name", sorted(ALGOS))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(space=spaces(), seed=st.integers(0, 2**31 - 1))
+def test_proposals_are_valid_points_of_any_generated_space(name, space, seed):
+    domain = Domain(_no_objective, space)
+    trials = Trials()
+    rng = np.random.default_rng(seed)
+    for i in range(8):
+        doc = _ask(ALGOS[name], domain, trials, int(rng.integers(2**31 - 1)))
+        vals = doc["misc"]["vals"]
+        _check_vals(domain, vals)
+        # hyperopt itself can evaluate the proposal in the space.
+        space_eval(space, {k: v[0] for k, v in vals.items() if v})
+        _tell(trials, doc, None if i % 4 == 3 else float(rng.normal()))
+
+
+@pytest.mark.parametrize("name", sorted(ALGOS))
+def test_same_seed_and_history_give_the_same_proposal(name):
+    space = {"x": hp.uniform("x", 0, 1), "k": hp.choice("k", ["a", "b"]), "n": hp.randint("n", 5)}
+    domain = Domain(_no_objective, space)
+    trials = Trials()
+    for i in range(6):
+        doc = _ask(ALGOS[name], domain, trials, i)
+        _tell(trials, doc, (doc["misc"]["vals"]["x"][0] - 0.3) ** 2)
+    (tid,) = trials.new_trial_ids(1)
+    first = ALGOS[name]([tid], domain, trials, 123)[0]["misc"]["vals"]
+    again = ALGOS[name]([tid], Domain(_no_objective, space), trials, 123)[0]["misc"]["vals"]
+    assert first == again
+
+
+def test_gp_never_proposes_a_pending_or_finished_point_again():
+    # A small discrete space: the GP must move on to unseen points.
+    space = {"a": hp.choice("a", [0, 1, 2]), "b": hp.choice("b", [0, 1, 2])}
+    domain = Domain(_no_objective, space)
+    trials = Trials()
+    keys = []
+    for i in range(9):
+        doc = _ask(GP_EARLY, domain, trials, i)
+        vals = doc["misc"]["vals"]
+        keys.append((vals["a"][0], vals["b"][0]))
+        if i % 2 == 0:  # every other one stays pending
+            _tell(trials, doc, vals["a"][0] + vals["b"][0])
+    assert len(set(keys)) == 9
+
+
+def test_gp_batch_of_ids_spreads_out():
+    space = {"x": hp.uniform("x", 0, 1)}
+    domain = Domain(_no_objective, space)
+    trials = Trials()
+    for i in range(5):
+        doc = _ask(GP_EARLY, domain, trials, i)
+        _tell(trials, doc, (doc["misc"]["vals"]["x"][0] - 0.5) ** 2)
+    ids = trials.new_trial_ids(4)
+    docs = GP_EARLY(ids, domain, trials, 7)
+    xs = sorted(d["misc"]["vals"]["x"][0] for d in docs)
+    assert [d["tid"] for d in docs] == ids
+    assert min(np.diff(xs)) > 0.02
+
+
+def test_gp_steers_away_from_failing_region():
+    # x > 0.6 fails; below, the loss falls towards the failing edge.
+    space = {"x": hp.uniform("x", 0, 1)}
+    domain = Domain(_no_objective, space)
+    trials = Trials()
+    failed_after_design = 0
+    for i in range(25):
+        doc = _ask(functools.partial(gp.suggest, n_initial_points=6), domain, trials, i)
+        x = doc["misc"]["vals"]["x"][0]
+        if x > 0.6:
+            failed_after_design += i >= 6
+            _tell(trials, doc, None)
+        else:
+            _tell(trials, doc, -x)
+    assert failed_after_design <= 4
+    assert min(trials.losses(), key=lambda v: np.inf if v is None else v) < -0.55
+
+
+def test_gp_with_plain_fmin_finds_the_optimum_of_a_smooth_function():
+    space = {"x": hp.uniform("x", -5, 10), "y": hp.uniform("y", 0, 15)}
+
+    def branin(p):
+        x, y = p["x"], p["y"]
+        return (
+            (y - 5.1 / (4 * np.pi**2) * x**2 + 5 / np.pi * x - 6) ** 2
+            + 10 * (1 - 1 / (8 * np.pi)) * np.cos(x)
+            + 10
+            - 0.397887
+        )
+
+    best_gp, best_rand = [], []
+    for seed in range(3):
+        for algo, out in (
+            (functools.partial(gp.suggest, n_initial_points=5), best_gp),
+            (rand.suggest, best_rand),
+        ):
+            trials = Trials()
+            fmin(
+                branin,
+                space,
+                algo=algo,
+                max_evals=30,
+                trials=trials,
+                rstate=np.random.default_rng(seed),
+                show_progressbar=False,
+            )
+            out.append(min(trials.losses()))
+    assert max(best_gp) < 0.1  # the global minimum is 0
+    assert np.median(best_gp) < np.median(best_rand)
+
+
+def test_sobol_design_continues_after_a_pickled_resume():
+    import pickle
+
+    space = {"x": hp.uniform("x", 0, 1)}
+    domain = Domain(_no_objective, space)
+    trials = Trials()
+    xs = [_ask(sobol.suggest, domain, trials, seed)["misc"]["vals"]["x"][0] for seed in range(4)]
+    resumed = pickle.loads(pickle.dumps(trials))
+    xs += [
+        _ask(sobol.suggest, Domain(_no_objective, space), resumed, seed)["misc"]["vals"]["x"][0]
+        for seed in range(4, 8)
+    ]
+    # 8 points of one scrambled Sobol sequence: one in each eighth of [0, 1].
+    assert sorted(int(x * 8) for x in xs) == list(range(8))
+
+
+# -- the model ------------------------------------------------------------------
+
+
+def test_log_expected_improvement_matches_the_closed_form_and_its_derivatives():
+    mean = np.array([0.0, 1.0, 3.0, -2.0, 8.0])
+    std = np.array([1.0, 0.5, 1.0, 1.0, 0.7])
+    value, d_mean, d_std = log_expected_improvement(mean, std, 0.0)
+    z = -mean / std
+    expected = np.log(std * (z * norm.cdf(z) + norm.pdf(z)))
+    np.testing.assert_allclose(value, expected, rtol=1e-9)
+    eps = 1e-6
+    np.testing.assert_allclose(
+        (log_expected_improvement(mean + eps, std, 0.0)[0] - value) / eps, d_mean, rtol=1e-4
+    )
+    np.testing.assert_allclose(
+        (log_expected_improvement(mean, std + eps, 0.0)[0] - value) / eps, d_std, rtol=1e-4
+    )
+    # Far in the tail, where EI itself underflows, the log stays finite.
+    tail, _, _ = log_expected_improvement(np.array([60.0]), np.array([1.0]), 0.0)
+    assert np.isfinite(tail[0]) and tail[0] < -1000
+
+
+def test_marginal_likelihood_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    X = rng.random((15, 3))
+    X[:, 2] = rng.integers(0, 3, 15)
+    y = rng.normal(size=15)
+    d2 = squared_differences(X, X, np.array([False, False, True]))
+    raw = np.array([0.3, -0.5, 0.2, 0.1, -3.0])
+    _, grad = _neg_log_posterior(raw, d2, y)
+    eps = 1e-6
+    numeric = [
+        (_neg_log_posterior(raw + eps * e, d2, y)[0] - _neg_log_posterior(raw - eps * e, d2, y)[0])
+        / (2 * eps)
+        for e in np.eye(len(raw))
+    ]
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-6)
+
+
+def test_posterior_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    X = rng.random((20, 2))
+    y = np.sin(5 * X[:, 0]) + X[:, 1]
+    model = GaussianProcess.fit(X, (y - y.mean()) / y.std(), np.array([False, False]))
+    x = np.array([0.4, 0.7])
+    mean, std, d_mean, d_std = model.predict_with_gradient(x)
+    m0, s0 = model.predict(x[None])
+    assert mean == pytest.approx(m0[0]) and std == pytest.approx(s0[0])
+    for j in range(2):
+        step = np.zeros(2)
+        step[j] = 1e-6
+        m1, s1 = model.predict((x + step)[None])
+        assert (m1[0] - m0[0]) / 1e-6 == pytest.approx(d_mean[j], rel=1e-3, abs=1e-6)
+        assert (s1[0] - s0[0]) / 1e-6 == pytest.approx(d_std[j], rel=1e-3, abs=1e-6)
+
+
+# -- in HyperoptSearchCV ----------------------------------------------------------
+
+
+def test_auto_uses_the_gp_on_flat_spaces_and_tpe_on_conditional_ones():
+    auto = resolve_algo("auto", 5)
+    assert isinstance(auto, AutoAlgorithm)
+    flat = Domain(_no_objective, {"x": hp.uniform("x", 0, 1), "k": hp.choice("k", [1, 2])})
+    nested = Domain(
+        _no_objective, hp.choice("b", [{"x": hp.uniform("x", 0, 1)}, {"y": hp.uniform("y", 0, 1)}])
+    )
+    assert auto.uses_gp(flat, 0)
+    assert not auto.uses_gp(flat, AutoAlgorithm.MAX_GP_TRIALS)
+    assert not auto.uses_gp(nested, 0)
+
+
+@pytest.mark.parametrize("algo", ["gp", "auto", "sobol"])
+def test_search_with_our_algorithms_end_to_end(algo):
+    from scipy.stats import loguniform
+    from sklearn.datasets import load_iris
+    from sklearn.svm import SVC
+
+    X, y = load_iris(return_X_y=True)
+    space = {"C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-3, 1e1), "kernel": ["rbf"]}
+    options = {"n_iter": 12, "algo": algo, "random_state": 0, "cv": 3}
+    one = HyperoptSearchCV(SVC(), space, n_jobs=1, **options).fit(X, y)
+    two = HyperoptSearchCV(SVC(), space, n_jobs=2, **options).fit(X, y)
+    assert one.n_candidates_ == 12
+    assert one.cv_results_["params"] == two.cv_results_["params"]
+    assert one.best_score_ > 0.9
+    if algo != "sobol":  # the design is evaluated in one first round
+        rounds = one.cv_results_["hyperopt_round"]
+        assert (rounds == 0).sum() == 6  # min(10, max(5, 12 // 2))
