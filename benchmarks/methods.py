@@ -8,11 +8,16 @@ method alike, the score of each candidate in evaluation order, the best so
 far, and the time at which the b-th candidate was done, even for a search that
 raised part-way.
 
+The hook also times each ``_fit_and_score`` call: the search's wall time
+minus the time spent inside those calls is its own cost (proposing
+candidates, bookkeeping), reported per candidate as ``overhead_per_candidate``.
+
 Methods whose sequence of candidates does not depend on the budget
-(``prefix=True``: random search, Optuna's and hyperopt's TPE with fixed
-start-up trials, scikit-optimize) are run once at the largest budget; budget
-``b`` is then read off the first ``b`` candidates. HyperoptSearchCV's TPE
-adapts its start-up trials to ``n_iter``, so it is run once per budget.
+(``prefix=True``: random search, Optuna's samplers and hyperopt's own TPE with
+fixed start-up trials, scikit-optimize) are run once at the largest budget;
+budget ``b`` is then read off the first ``b`` candidates. HyperoptSearchCV
+adapts to ``n_iter`` (the start-up trials of ``algo="tpe"``, and ``"auto"`` /
+``"gp"``), so it is run once per budget.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import functools
 import io
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +37,7 @@ import sklearn.model_selection._search as sk_search
 import sklearn.model_selection._validation as sk_validation
 from hyperopt import tpe
 from sklearn.base import clone
+from sklearn.dummy import DummyClassifier
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from spaces import is_conditional, to_grid, to_hyperopt, to_optuna, to_scipy, to_skopt
@@ -50,26 +57,28 @@ class Candidate:
     failed: bool
     params: dict | None
     t_end: float  # seconds since the search started
+    fit_seconds: float = 0.0  # time inside its _fit_and_score calls
 
 
 class FoldTrace:
     """Record every ``_fit_and_score`` call made while active."""
 
     def __init__(self):
-        self.folds: list[tuple[float, float, bool, dict | None]] = []
+        # (finish time, score, failed, parameters, seconds inside the call)
+        self.folds: list[tuple[float, float, bool, dict | None, float]] = []
         self.t0 = 0.0
 
     def _wrap(self, original):
         @functools.wraps(original)
         def traced(*args, **kwargs):
+            start = time.perf_counter()
             out = original(*args, **kwargs)
+            end = time.perf_counter()
             score = out.get("test_scores", np.nan)
             if isinstance(score, dict):
                 score = next(iter(score.values()))
             failed = out.get("fit_error") is not None
-            self.folds.append(
-                (time.perf_counter(), float(score), failed, kwargs.get("parameters"))
-            )
+            self.folds.append((end, float(score), failed, kwargs.get("parameters"), end - start))
             return out
 
         return traced
@@ -92,7 +101,8 @@ class FoldTrace:
             scores = [f[1] for f in folds]
             failed = any(f[2] for f in folds)
             score = float(np.mean(scores)) if not failed else math.nan
-            out.append(Candidate(score, failed, folds[0][3], folds[-1][0] - self.t0))
+            seconds = sum(f[4] for f in folds)
+            out.append(Candidate(score, failed, folds[0][3], folds[-1][0] - self.t0, seconds))
         return out
 
 
@@ -112,6 +122,7 @@ class Method:
     supports: Callable[[Task], str | None] = lambda task: None  # reason if not
     params_of: Callable[[Any], list[dict]] | None = None  # when the trace has none
     extra: dict = field(default_factory=dict)
+    check: Callable[[], str | None] | None = None  # reason it cannot run here, if any
 
     def is_prefix(self, task: Task) -> bool:
         return self.prefix and (self.prefix_conditional or not is_conditional(task.space))
@@ -122,7 +133,7 @@ class Method:
                 __import__(module)
             except Exception as exc:
                 return f"{module} not importable ({type(exc).__name__}: {exc})"
-        return None
+        return self.check() if self.check is not None else None
 
 
 def _common(task: Task, data: Data) -> dict:
@@ -132,6 +143,28 @@ def _common(task: Task, data: Data) -> dict:
 def auto_initial_points(n_iter: int) -> int:
     """What ``n_initial_points="auto"`` gives (see HyperoptSearchCV)."""
     return min(20, max(5, n_iter // 5))
+
+
+def algo_check(algo: str) -> Callable[[], str | None]:
+    """Whether this hyperopt_search accepts ``algo`` (a newer option may not be
+    in the installed version: the method is then skipped, not crashed)."""
+
+    def check() -> str | None:
+        try:
+            HyperoptSearchCV(DummyClassifier(), {}, algo=algo)._validate_params()
+        except Exception as exc:
+            return f"algo={algo!r} not accepted by this hyperopt_search ({type(exc).__name__})"
+        return None
+
+    return check
+
+
+def algo_of(search) -> str | None:
+    """The ``algo`` of a HyperoptSearchCV (``"callable"`` for a function), else None."""
+    if not isinstance(search, HyperoptSearchCV):
+        return None
+    algo = search.get_params()["algo"]
+    return algo if isinstance(algo, str) else "callable"
 
 
 def hyperopt_search(tpe_options: dict | None = None, **options) -> Callable:
@@ -170,6 +203,8 @@ def _grid(task, data, budget, seed):
 
 
 def _optuna(task, data, budget, seed):
+    """Optuna's default: ``OptunaSearchCV`` makes its own ``TPESampler`` (in
+    Optuna 5, multivariate for one objective, no ``group``)."""
     import optuna
     from optuna_integration import OptunaSearchCV
 
@@ -183,6 +218,43 @@ def _optuna(task, data, budget, seed):
         verbose=0,
         **_common(task, data),
     )
+
+
+def optuna_with(make_sampler: Callable[[int], Any]) -> Callable:
+    """An OptunaSearchCV builder whose study uses ``make_sampler(seed)``."""
+
+    def build(task, data, budget, seed):
+        import optuna
+        from optuna_integration import OptunaSearchCV
+
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            study = optuna.create_study(direction="maximize", sampler=make_sampler(seed))
+            return OptunaSearchCV(
+                task.make_estimator(),
+                to_optuna(task.space),
+                n_trials=budget,
+                study=study,
+                error_score=np.nan,
+                verbose=0,
+                **_common(task, data),
+            )
+
+    return build
+
+
+def _multivariate_tpe(seed: int):
+    from optuna.samplers import TPESampler
+
+    return TPESampler(seed=seed, multivariate=True, group=True)
+
+
+def _gp_sampler(seed: int):
+    from optuna.samplers import GPSampler
+
+    return GPSampler(seed=seed)  # its defaults: 10 random start-up trials
 
 
 def _optuna_params(search) -> list[dict]:
@@ -220,11 +292,16 @@ def _hyperopt_sklearn(task, data, budget, seed):
 
 
 RANDOM = "RandomizedSearchCV"
+OPTUNA = ("optuna", "optuna_integration", "pandas")
 
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
+        # The default, whatever algo that is (it adapts to n_iter: once per budget).
         Method("HyperoptSearchCV", hyperopt_search()),
+        # hyperopt's TPE, the former default (n_initial_points="auto" adapts too).
+        Method("HyperoptSearchCV(tpe)", hyperopt_search(algo="tpe"), check=algo_check("tpe")),
+        Method("HyperoptSearchCV(gp)", hyperopt_search(algo="gp"), check=algo_check("gp")),
         Method("HyperoptSearchCV(rand)", hyperopt_search(algo="rand"), prefix=True),
         Method(RANDOM, _random, prefix=True),
         Method("GridSearchCV", _grid, seeded=False),
@@ -232,7 +309,23 @@ METHODS: dict[str, Method] = {
             "OptunaSearchCV",
             _optuna,
             prefix=True,
-            requires=("optuna", "optuna_integration", "pandas"),
+            requires=OPTUNA,
+            supports=_no_conditional,
+            params_of=_optuna_params,
+        ),
+        Method(
+            "OptunaSearchCV(multivariate TPE)",
+            optuna_with(_multivariate_tpe),
+            prefix=True,
+            requires=OPTUNA,
+            supports=_no_conditional,
+            params_of=_optuna_params,
+        ),
+        Method(
+            "OptunaSearchCV(GPSampler)",
+            optuna_with(_gp_sampler),
+            prefix=True,
+            requires=(*OPTUNA, "torch"),
             supports=_no_conditional,
             params_of=_optuna_params,
         ),
@@ -285,18 +378,29 @@ def run(method: Method, task: Task, run_budget: int, seed: int, budgets: list[in
     if method.params_of is not None and candidates:
         for candidate, params in zip(candidates, method.params_of(search), strict=False):
             candidate.params = params
-    return [_record(method, task, run_budget, seed, b, candidates, error) for b in budgets]
+    algo = algo_of(search)
+    return [_record(method, task, run_budget, seed, b, candidates, error, algo) for b in budgets]
 
 
-def _record(method, task, run_budget, seed, budget, candidates, error) -> dict:
+def _overhead(seen: list[Candidate]) -> float:
+    """Seconds per candidate the search spent outside ``_fit_and_score``, up to
+    the end of its last candidate (proposals, bookkeeping, dispatch)."""
+    if not seen:
+        return math.nan
+    return max(0.0, seen[-1].t_end - sum(c.fit_seconds for c in seen)) / len(seen)
+
+
+def _record(method, task, run_budget, seed, budget, candidates, error, algo=None) -> dict:
     seen = candidates[:budget]
     scores = np.array([c.score for c in seen], dtype=float)
     record = {
         "task": task.name,
+        "suite": task.suite,
         "method": method.name,
         "seed": seed,
         "budget": budget,
         "run_budget": run_budget,
+        "algo": algo,
         "n_candidates": len(seen),
         "n_failed": int(sum(c.failed for c in seen)),
         "crashed": error is not None and len(seen) < budget,
@@ -305,6 +409,7 @@ def _record(method, task, run_budget, seed, budget, candidates, error) -> dict:
         "best_cv": math.nan,
         "test": math.nan,
         "wall": math.nan,
+        "overhead_per_candidate": _overhead(seen),
         "best_params": None,
     }
     if np.isfinite(scores).any():

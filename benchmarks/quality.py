@@ -1,13 +1,20 @@
 """Quality at equal budget: which search finds the better model for the same fits?
 
-Runs HyperoptSearchCV (TPE, default settings), HyperoptSearchCV(algo="rand"),
+Runs HyperoptSearchCV (default settings, ``algo="tpe"``, ``"gp"``, ``"rand"``),
 RandomizedSearchCV, GridSearchCV (a grid of at most the budget) and, when
-installed, OptunaSearchCV, hyperopt's own ``hyperopt.sklearn.HyperoptSearchCV``
-and scikit-optimize's BayesSearchCV on the six tasks of ``tasks.py``: same
-data, same 3-fold CV splits, same held-out test split, same budget of
-candidates, every search with ``n_jobs=1`` in this one process.
+installed, OptunaSearchCV (default TPE, multivariate grouped TPE, GPSampler),
+hyperopt's own ``hyperopt.sklearn.HyperoptSearchCV`` and scikit-optimize's
+BayesSearchCV on the tasks of ``tasks.py``: same data, same 3-fold CV splits,
+same held-out test split, same budget of candidates, every search with
+``n_jobs=1`` in this one process. A method whose option or package is not
+available here is skipped (and the report says so).
 
-Full run (budgets 20, 50, 100; 10 seeds; about an hour on one core), writing
+The tasks form two suites (``--suite tuning|report|all``, default all): the
+*tuning* suite, on which HyperoptSearchCV's defaults are chosen, and the
+held-out *report* suite, on which no default is ever tuned. The report gives
+the tables of each suite separately.
+
+Full run (budgets 20, 50, 100; 10 seeds), writing
 ``benchmarks/results/quality.{md,json}``, ``quality_runs.jsonl`` and
 ``convergence.png``::
 
@@ -28,7 +35,12 @@ at batch size 4 and 8, and the default ``"rounds"`` at batch size 8 for
 reference) into ``schedules_runs.jsonl`` / ``schedules.{md,json}``. Both studies
 compare each variant with the default HyperoptSearchCV (``schedule="rounds"``,
 ``batch_size=4``) on paired seeds, reusing its runs (and RandomizedSearchCV's)
-from ``quality_runs.jsonl`` in the same output directory.
+from ``quality_runs.jsonl`` in the same output directory. The studies choose
+defaults, so they run on the tuning suite only.
+
+Each HyperoptSearchCV run records its ``algo``; a run refuses to resume from a
+file whose runs of the same method name used another ``algo`` (the default
+changes between versions), so use a fresh ``--out`` then.
 """
 
 from __future__ import annotations
@@ -49,8 +61,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import report  # noqa: E402
-from methods import METHODS, Method, run, variant  # noqa: E402
-from tasks import TASKS, quiet_warnings  # noqa: E402
+from methods import METHODS, Method, algo_of, run, variant  # noqa: E402
+from tasks import REPORT_SUITE, SUITES, TASKS, quiet_warnings, suite_tasks  # noqa: E402
 
 SKOPT = "BayesSearchCV"
 
@@ -100,7 +112,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=10, help="number of seeds")
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--skopt-budgets", type=int, nargs="+", default=[20, 50])
-    parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
+    parser.add_argument(
+        "--suite",
+        choices=[*SUITES, "all"],
+        default=None,
+        help="task suite (default: all; the studies run on the tuning suite only)",
+    )
+    parser.add_argument(
+        "--tasks", nargs="+", default=None, choices=list(TASKS), help="default: the suite's"
+    )
     parser.add_argument("--methods", nargs="+", default=None, help="default: all available")
     parser.add_argument("--study", choices=list(STEMS), default="main")
     parser.add_argument("--out", type=Path, default=None)
@@ -110,6 +130,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.budgets, args.seeds, args.skopt_budgets = [20], 3, [20]
         args.out = args.out or HERE / "scratch" / "quick"
     args.out = args.out or HERE / "results"
+    if args.study != "main":
+        # Defaults are only ever tuned on the tuning suite.
+        if args.suite not in (None, "tuning"):
+            parser.error(f"--study {args.study} runs on the tuning suite only")
+        args.suite = "tuning"
+    args.suite = args.suite or "all"
+    if args.tasks is None:
+        args.tasks = suite_tasks(args.suite)
+    else:
+        outside = [t for t in args.tasks if t not in suite_tasks(args.suite)]
+        if outside:
+            parser.error(f"tasks {outside} are not in the {args.suite} suite")
     return args
 
 
@@ -154,11 +186,49 @@ def done_keys(path: Path) -> set[tuple]:
     return keys
 
 
+def _stored_algo(record: dict) -> str | None:
+    """The ``algo`` a stored HyperoptSearchCV run used; records made before it
+    was recorded come from when the default was ``"tpe"``."""
+    if "algo" in record:
+        return record["algo"]
+    if not record["method"].startswith("HyperoptSearchCV"):
+        return None
+    return "rand" if record["method"] == "HyperoptSearchCV(rand)" else "tpe"
+
+
+def check_algos(steps, path: Path) -> None:
+    """Refuse to mix, under one method name, runs of different ``algo`` (the
+    default of HyperoptSearchCV changes between versions): stale runs would be
+    skipped as done and reported under the new name."""
+    if not path.exists():
+        return
+    current = {}
+    for method, task, run_budget, seed, _ in steps:
+        if method.name not in current:
+            current[method.name] = algo_of(method.build(task, task.data(), run_budget, seed))
+    stale = set()
+    for line in path.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            now = current.get(r["method"])
+            if now not in (None, "callable") and _stored_algo(r) != now:
+                stale.add((r["method"], _stored_algo(r), now))
+    if stale:
+        lines = [f"  {m}: stored algo={old!r}, now algo={new!r}" for m, old, new in sorted(stale)]
+        raise SystemExit(
+            f"{path} holds runs made with another algo:\n"
+            + "\n".join(lines)
+            + "\nUse a fresh --out directory (or remove those runs) and run again."
+        )
+
+
 def execute(steps, path: Path) -> None:
+    check_algos(steps, path)
     done = done_keys(path)
     steps = [s for s in steps if _key(s[0].name, s[1].name, s[2], s[3]) not in done]
     print(f"{len(steps)} runs to do ({len(done)} already in {path.name})", flush=True)
     start = time.perf_counter()
+    seconds: dict[str, float] = {}
     for i, (method, task, run_budget, seed, budgets) in enumerate(steps, 1):
         t0 = time.perf_counter()
         records = run(method, task, run_budget, seed, budgets)
@@ -166,12 +236,20 @@ def execute(steps, path: Path) -> None:
             for record in records:
                 fh.write(json.dumps(record) + "\n")
         last = records[-1]
+        took = time.perf_counter() - t0
+        seconds[task.name] = seconds.get(task.name, 0.0) + took
+        crashed = f" CRASHED ({last['error']})" if last["crashed"] else ""
         print(
             f"[{i}/{len(steps)} {time.perf_counter() - start:7.0f}s] {task.name} "
             f"{method.name} n_iter={run_budget} seed={seed}: best_cv={last['best_cv']:.4f} "
-            f"({time.perf_counter() - t0:.1f}s){' CRASHED' if last['crashed'] else ''}",
+            f"overhead/cand={last['overhead_per_candidate'] * 1000:.0f}ms "
+            f"({took:.1f}s){crashed}",
             flush=True,
         )
+    if seconds:
+        print("seconds per task (all methods, seeds and budgets of this run):")
+        for name, total in seconds.items():
+            print(f"  {name:24s} {total:7.1f}s", flush=True)
 
 
 # -- main --------------------------------------------------------------------------
@@ -202,6 +280,8 @@ def main(argv=None) -> None:
     for name, reason in skipped.items():
         print(f"skipping {name}: {reason}", flush=True)
     tasks = [TASKS[name] for name in args.tasks]
+    if args.study != "main" and any(t.suite == REPORT_SUITE for t in tasks):
+        raise SystemExit("the studies tune defaults: tuning-suite tasks only")
     stem = STEMS[args.study]
     runs = args.out / f"{stem}_runs.jsonl"
     if not args.report_only:
@@ -216,6 +296,8 @@ def main(argv=None) -> None:
         )
     info = {
         "command": " ".join(["python benchmarks/quality.py", *given]),
+        "suite": args.suite,
+        "tasks": [t.name for t in tasks],
         "notes": notes,
         "skipped_methods": skipped,
         "not_supported": {

@@ -4,7 +4,11 @@ Regret of a run = best known CV score of the task (the best seen by any run of
 any method on that task) - the best CV score the run found. The regret ratio
 of a method = its mean regret / RandomizedSearchCV's mean regret on the same
 task and budget (lower is better; 1 = no better than random search), and its
-geometric mean is taken across the tasks the method ran on.
+geometric mean is taken across the tasks of one suite the method ran on, each
+ratio floored at ``RATIO_FLOOR`` first. The test regret is the same with the
+held-out score of the refitted best candidate. Spread across seeds: a
+bootstrap over seeds (the same resampled seeds for every task and method, so
+the comparison stays paired).
 """
 
 from __future__ import annotations
@@ -12,18 +16,24 @@ from __future__ import annotations
 import json
 import math
 import platform
+import warnings
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 from methods import RANDOM
-from tasks import TASKS
+from tasks import SUITES, TASKS
 
-#: Floor of a regret ratio before taking logs (a method that always finds the
-#: best known point would otherwise have a geometric mean of 0).
-RATIO_FLOOR = 1e-3
+#: Floor of a regret ratio before taking logs. Below it a ratio counts as the
+#: floor: on a task where every method is close to the best known score (a
+#: saturated task), one lucky run can give a ratio near 0 whose log would
+#: outweigh every other task, so one zero must not carry a method.
+RATIO_FLOOR = 0.05
 GRID = "GridSearchCV"
+#: Bootstrap draws over seeds, and the interval reported.
+N_BOOT = 1000
+INTERVAL = (5, 95)
 
 
 def load(path: Path) -> list[dict]:
@@ -53,22 +63,55 @@ def _found(record: dict, worst: float) -> float:
     return record["best_cv"] if math.isfinite(record["best_cv"]) else worst
 
 
+def suite_of(task: str) -> str:
+    return TASKS[task].suite if task in TASKS else "tuning"
+
+
+def _extremes(records: list[dict], field: str) -> tuple[dict, dict]:
+    """Best and worst finite ``field`` of each task over all runs."""
+    best: dict[str, float] = {}
+    worst: dict[str, float] = {}
+    for r in records:
+        v = r.get(field)
+        if v is not None and math.isfinite(v):
+            best[r["task"]] = max(best.get(r["task"], -math.inf), v)
+            worst[r["task"]] = min(worst.get(r["task"], math.inf), v)
+    return best, worst
+
+
+def run_regrets(records: list[dict], best: dict[str, float]) -> tuple[list, list]:
+    """CV and test regret of every record (a run with no scored candidate counts
+    as the task's worst run). The test regret is taken from the best held-out
+    score any run reached on the task."""
+    _, worst = _extremes(records, "best_cv")
+    best_test, worst_test = _extremes(records, "test")
+    cv, test = [], []
+    for r in records:
+        t = r["task"]
+        cv.append(best[t] - _found(r, worst.get(t, math.nan)))
+        found = r["test"] if r["test"] is not None and math.isfinite(r["test"]) else None
+        found = worst_test.get(t, math.nan) if found is None else found
+        test.append(best_test.get(t, math.nan) - found)
+    return cv, test
+
+
 def summarize(records: list[dict], best: dict[str, float]) -> list[dict]:
-    worst = dict.fromkeys(best, math.inf)
-    for r in records:
-        if math.isfinite(r["best_cv"]):
-            worst[r["task"]] = min(worst[r["task"]], r["best_cv"])
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for r in records:
-        groups[(r["task"], r["method"], r["budget"])].append(r)
+    cv_regrets, test_regrets = run_regrets(records, best)
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i, r in enumerate(records):
+        groups[(r["task"], r["method"], r["budget"])].append(i)
     rows = []
-    for (task, method, budget), runs in sorted(groups.items()):
+    for (task, method, budget), idx in sorted(groups.items()):
+        runs = [records[i] for i in idx]
         cv, cv_sd = _mean_sd(r["best_cv"] for r in runs)
         test, test_sd = _mean_sd(r["test"] for r in runs)
-        regrets = [best[task] - _found(r, worst[task]) for r in runs]
+        regrets = np.array([cv_regrets[i] for i in idx])
+        overheads = [r.get("overhead_per_candidate", math.nan) for r in runs]
+        overheads = [v for v in overheads if v is not None and math.isfinite(v)]
         rows.append(
             {
                 "task": task,
+                "suite": suite_of(task),
                 "method": method,
                 "budget": budget,
                 "runs": len(runs),
@@ -78,6 +121,10 @@ def summarize(records: list[dict], best: dict[str, float]) -> list[dict]:
                 "test_sd": test_sd,
                 "wall_mean": _mean_sd(r["wall"] for r in runs)[0],
                 "regret_mean": float(np.mean(regrets)),
+                "regret_q25": float(np.percentile(regrets, 25)),
+                "regret_q75": float(np.percentile(regrets, 75)),
+                "test_regret_mean": float(np.nanmean([test_regrets[i] for i in idx])),
+                "overhead_median": float(np.median(overheads)) if overheads else math.nan,
                 "failed_candidates_mean": float(np.mean([r["n_failed"] for r in runs])),
                 "crashed": sum(r["crashed"] for r in runs),
             }
@@ -85,21 +132,65 @@ def summarize(records: list[dict], best: dict[str, float]) -> list[dict]:
     return rows
 
 
-def regret_ratios(rows: list[dict]) -> dict[tuple, float]:
-    random = {(r["task"], r["budget"]): r["regret_mean"] for r in rows if r["method"] == RANDOM}
+def regret_ratios(rows: list[dict], key: str = "regret_mean") -> dict[tuple, float]:
+    """Mean regret / RandomizedSearchCV's on the same task and budget; no ratio
+    where random search's mean regret is 0 (every run found the best known)."""
+    random = {(r["task"], r["budget"]): r[key] for r in rows if r["method"] == RANDOM}
     ratios = {}
     for r in rows:
         base = random.get((r["task"], r["budget"]))
-        if base is not None and base > 0:
-            ratios[(r["task"], r["method"], r["budget"])] = r["regret_mean"] / base
+        if base is not None and base > 0 and math.isfinite(r[key]):
+            ratios[(r["task"], r["method"], r["budget"])] = r[key] / base
     return ratios
 
 
-def geomeans(ratios: dict[tuple, float]) -> dict[tuple, tuple[float, int]]:
+def geomeans(ratios: dict[tuple, float], suite: str | None = None) -> dict[tuple, tuple]:
+    """Geometric mean of the floored ratios per (method, budget) over the tasks
+    (of ``suite`` only, if given): ``(value, number of tasks)``."""
     logs: dict[tuple, list[float]] = defaultdict(list)
-    for (_task, method, budget), ratio in ratios.items():
-        logs[(method, budget)].append(math.log(max(ratio, RATIO_FLOOR)))
+    for (task, method, budget), ratio in ratios.items():
+        if suite is None or suite_of(task) == suite:
+            logs[(method, budget)].append(math.log(max(ratio, RATIO_FLOOR)))
     return {key: (math.exp(np.mean(v)), len(v)) for key, v in logs.items()}
+
+
+def bootstrap(records: list[dict], best: dict[str, float], seed: int = 0) -> dict:
+    """Intervals over seeds: for each (task, method, budget) the CV regret
+    ratio, and for each (suite, method, budget) its geometric mean. Every draw
+    resamples the seeds once, for every task and method alike (paired)."""
+    cv_regrets, _ = run_regrets(records, best)
+    seeds = sorted({r["seed"] for r in records})
+    if len(seeds) < 2:
+        return {}
+    position = {s: i for i, s in enumerate(seeds)}
+    values: dict[tuple, np.ndarray] = {}
+    for r, regret in zip(records, cv_regrets, strict=True):
+        key = (r["task"], r["method"], r["budget"])
+        if key not in values:
+            values[key] = np.full(len(seeds), np.nan)
+        values[key][position[r["seed"]]] = regret
+    draws = np.random.default_rng(seed).integers(0, len(seeds), (N_BOOT, len(seeds)))
+    means = {}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for key, v in values.items():
+            m = np.nanmean(v[draws], axis=1)
+            means[key] = np.where(np.isnan(m), np.nanmean(v), m)  # one run: as is
+    out: dict[tuple, tuple[float, float]] = {}
+    logs: dict[tuple, list[np.ndarray]] = defaultdict(list)
+    for (task, method, budget), m in means.items():
+        base = means.get((task, RANDOM, budget))
+        if base is None or np.nanmean(values[(task, RANDOM, budget)]) <= 0:
+            continue
+        with np.errstate(all="ignore"):
+            ratio = np.where(base > 0, m / np.where(base > 0, base, 1.0), np.nan)
+        ratio = np.where(np.isnan(ratio) & (m == 0), 1.0, ratio)  # 0 / 0: a tie
+        ratio = np.where(np.isnan(ratio), 1 / RATIO_FLOOR, ratio)  # x / 0: far worse
+        out[(task, method, budget)] = tuple(np.percentile(ratio, INTERVAL))
+        logs[(suite_of(task), method, budget)].append(np.log(np.maximum(ratio, RATIO_FLOOR)))
+    for key, rows in logs.items():
+        out[("geomean", *key)] = tuple(np.percentile(np.exp(np.mean(rows, axis=0)), INTERVAL))
+    return out
 
 
 # -- markdown ----------------------------------------------------------------------
@@ -116,47 +207,121 @@ def _methods_in(rows, order=None) -> list[str]:
     return seen
 
 
-def ratio_tables(rows, ratios, gmeans, methods, n_tasks) -> list[str]:
+#: Marks a regret ratio above 1: worse than random search on that task.
+WORSE = "†"
+
+
+def _ratio_cell(value: float) -> str:
+    return _fmt(value, 2) + (f" {WORSE}" if math.isfinite(value) and value > 1 else "")
+
+
+def _interval(boot: dict | None, key: tuple) -> str:
+    if not boot or key not in boot:
+        return ""
+    low, high = boot[key]
+    return f" [{_fmt(low, 2)}, {_fmt(high, 2)}]"
+
+
+def ratio_tables(
+    rows, ratios, gmeans, methods, n_tasks, tasks=None, boot=None, suite=None, title="###"
+) -> list[str]:
+    """Per budget: the regret ratio of every method on every task (of ``tasks``)
+    and its geometric mean (with the bootstrap interval of ``suite``)."""
     lines = []
-    for budget in sorted({r["budget"] for r in rows}):
-        present = [m for m in methods if any(k[1] == m and k[2] == budget for k in ratios)]
-        lines += [f"### Budget {budget} candidates", ""]
+    tasks = list(tasks or dict.fromkeys(r["task"] for r in rows))
+    for budget in sorted({r["budget"] for r in rows if r["task"] in tasks}):
+        present = [
+            m
+            for m in methods
+            if any(k[1] == m and k[2] == budget and k[0] in tasks for k in ratios)
+        ]
+        if not present:
+            continue
+        lines += [f"{title} Budget {budget} candidates", ""]
         lines.append("| task | " + " | ".join(present) + " |")
         lines.append("|---|" + "---|" * len(present))
-        for task in dict.fromkeys(r["task"] for r in rows):
-            cells = [_fmt(ratios.get((task, m, budget), math.nan), 2) for m in present]
+        for task in tasks:
+            if not any(r["task"] == task and r["budget"] == budget for r in rows):
+                continue
+            cells = [_ratio_cell(ratios.get((task, m, budget), math.nan)) for m in present]
             lines.append(f"| {task} | " + " | ".join(cells) + " |")
         cells = []
         for m in present:
             value, n = gmeans.get((m, budget), (math.nan, 0))
             cells.append(
-                f"**{_fmt(value, 2)}**" + (f" ({n}/{n_tasks} tasks)" if n < n_tasks else "")
+                f"**{_fmt(value, 2)}**"
+                + _interval(boot, ("geomean", suite, m, budget))
+                + (f" ({n}/{n_tasks} tasks)" if n < n_tasks else "")
             )
         lines += ["| **geometric mean** | " + " | ".join(cells) + " |", ""]
     return lines
 
 
-def task_tables(rows, best, methods) -> list[str]:
+def suite_summary(rows, ratios, test_ratios, boot, methods, suite, tasks) -> list[str]:
+    """One row per method and budget over the tasks of ``suite``."""
+    gm = geomeans(ratios, suite)
+    gm_test = geomeans(test_ratios, suite)
+    lines = [
+        "| budget | method | CV regret ratio, geo. mean [5-95% over seeds] | test regret "
+        "ratio, geo. mean | worse than random on | overhead ms / candidate (median) "
+        "| wall s / run (mean) | crashed runs |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for budget in sorted({r["budget"] for r in rows if r["task"] in tasks}):
+        for m in methods:
+            mine = [r for r in rows if r["method"] == m and r["budget"] == budget]
+            mine = [r for r in mine if r["task"] in tasks]
+            if not mine:
+                continue
+            value, n = gm.get((m, budget), (math.nan, 0))
+            ratio = _fmt(value, 2) + _interval(boot, ("geomean", suite, m, budget))
+            if n < len(tasks):
+                ratio += f" ({n}/{len(tasks)} tasks)"
+            worse = [t for t in tasks if ratios.get((t, m, budget), 0) > 1 and m != RANDOM]
+            overheads = [r["overhead_median"] for r in mine if math.isfinite(r["overhead_median"])]
+            overhead = float(np.median(overheads)) * 1000 if overheads else math.nan
+            walls = [r["wall_mean"] for r in mine if math.isfinite(r["wall_mean"])]
+            crashed = sum(r["crashed"] for r in mine)
+            runs = sum(r["runs"] for r in mine)
+            lines.append(
+                f"| {budget} | {m} | {ratio} | {_fmt(gm_test.get((m, budget), (math.nan,))[0], 2)}"
+                f" | {', '.join(worse) or '-'} | {_fmt(overhead, 1)} | "
+                f"{_fmt(float(np.mean(walls)) if walls else math.nan, 1)} | {crashed}/{runs} |"
+            )
+    return lines
+
+
+def task_tables(rows, best, methods, tasks=None, ratios=None, boot=None) -> list[str]:
     lines = []
-    for task in dict.fromkeys(r["task"] for r in rows):
+    ratios = ratios if ratios is not None else regret_ratios(rows)
+    for task in tasks or dict.fromkeys(r["task"] for r in rows):
+        task_rows = [r for r in rows if r["task"] == task]
+        if not task_rows:
+            continue
         lines += [
             f"### {task}",
             "",
             f"{TASKS[task].description}; scoring `{TASKS[task].scoring}`; "
-            f"best known CV score {_fmt(best.get(task), 4)}.",
+            f"{suite_of(task)} suite; best known CV score {_fmt(best.get(task), 4)}.",
             "",
-            "| method | budget | runs | best CV (mean ± sd) | test (mean ± sd) | wall s | failed cand. | crashed |",
-            "|---|---|---|---|---|---|---|---|",
+            "| method | budget | runs | best CV (mean ± sd) | CV regret [IQR] "
+            "| regret ratio [5-95%] | test (mean ± sd) | test regret | wall s "
+            "| overhead ms/cand. | failed cand. | crashed |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        task_rows = [r for r in rows if r["task"] == task]
         task_rows.sort(key=lambda r: (r["budget"], methods.index(r["method"])))
         for r in task_rows:
+            key = (task, r["method"], r["budget"])
             lines.append(
                 f"| {r['method']} | {r['budget']} | {r['runs']} | "
                 f"{_fmt(r['best_cv_mean'], 4)} ± {_fmt(r['best_cv_sd'], 4)} | "
+                f"{_fmt(r['regret_mean'], 4)} [{_fmt(r['regret_q25'], 4)}, "
+                f"{_fmt(r['regret_q75'], 4)}] | "
+                f"{_ratio_cell(ratios.get(key, math.nan))}{_interval(boot, key)} | "
                 f"{_fmt(r['test_mean'], 4)} ± {_fmt(r['test_sd'], 4)} | "
-                f"{_fmt(r['wall_mean'], 1)} | {_fmt(r['failed_candidates_mean'], 1)} | "
-                f"{r['crashed']}/{r['runs']} |"
+                f"{_fmt(r['test_regret_mean'], 4)} | "
+                f"{_fmt(r['wall_mean'], 1)} | {_fmt(r['overhead_median'] * 1000, 1)} | "
+                f"{_fmt(r['failed_candidates_mean'], 1)} | {r['crashed']}/{r['runs']} |"
             )
         lines.append("")
     return lines
@@ -297,9 +462,16 @@ def _analyse(records):
     return best, rows, ratios, geomeans(ratios)
 
 
-def _json_ratios(ratios):
+def _json_ratios(ratios, boot=None):
     return [
-        {"task": t, "method": m, "budget": b, "regret_ratio": v} for (t, m, b), v in ratios.items()
+        {
+            "task": t,
+            "method": m,
+            "budget": b,
+            "regret_ratio": v,
+            **({"interval": boot.get((t, m, b))} if boot else {}),
+        }
+        for (t, m, b), v in ratios.items()
     ]
 
 
@@ -309,6 +481,24 @@ def _json_geomeans(gmeans):
     ]
 
 
+def _suites_in(records) -> list[tuple[str, list[str]]]:
+    """(suite, its tasks with runs, in the order of ``TASKS``) for each suite run."""
+    ran = {r["task"] for r in records}
+    order = [t for t in TASKS if t in ran] + sorted(ran - set(TASKS))
+    out = []
+    for suite in SUITES:
+        tasks = [t for t in order if suite_of(t) == suite]
+        if tasks:
+            out.append((suite, tasks))
+    return out
+
+
+SUITE_TEXT = {
+    "tuning": "the tasks HyperoptSearchCV's defaults were chosen on (optimistic for it)",
+    "report": "held out: no default is ever tuned on these tasks",
+}
+
+
 def write_quality(runs_path: Path, out: Path, info: dict) -> None:
     from methods import METHODS
 
@@ -316,39 +506,96 @@ def write_quality(runs_path: Path, out: Path, info: dict) -> None:
     if not records:
         print("no records yet")
         return
-    best, rows, ratios, gmeans = _analyse(records)
+    best, rows, ratios, _ = _analyse(records)
+    test_ratios = regret_ratios(rows, "test_regret_mean")
+    boot = bootstrap(records, best)
     methods = _methods_in(rows, list(METHODS))
-    n_tasks = len(best)
+    suites = _suites_in(records)
     lines = _header("Quality at equal budget", info, records)
     lines += [
-        "## Regret ratio vs RandomizedSearchCV (lower is better)",
-        "",
-        "Regret = best known CV score of the task - best CV score found; ratio = mean "
-        "regret / RandomizedSearchCV's mean regret at the same budget. Budgets 20 and 50 "
-        "of the methods whose candidates do not depend on the budget are the first 20 / 50 "
-        "candidates of their 100-candidate runs (see `methods.py`).",
-        "",
-        *ratio_tables(rows, ratios, gmeans, methods, n_tasks),
-        "## Per task",
-        "",
-        "`test`: the held-out score of the estimator refitted on the whole training part "
-        "with the best parameters found. `wall s`: time to evaluate the candidates plus "
-        "the refit. `crashed`: the search raised before using its budget (its scores are "
-        "those of the candidates evaluated before the error).",
-        "",
-        *task_tables(rows, best, methods),
-        "![convergence](convergence.png)",
+        "How to read it: regret = best known CV score of the task (best of any run of any "
+        "method) - best CV score found; regret ratio = mean regret / RandomizedSearchCV's "
+        "mean regret at the same task and budget (lower is better, 1 = as good as random "
+        f"search; {WORSE} marks a ratio above 1: worse than random on that task; `-`: no "
+        "ratio, random search found the best known score in every run). The geometric mean "
+        f"over a suite's tasks counts **every ratio below {RATIO_FLOOR} as {RATIO_FLOOR}**: "
+        "on a saturated task one lucky run can give a ratio near 0, and one zero must not "
+        "carry a method. Intervals: 5-95% of a bootstrap over seeds "
+        f"({N_BOOT} draws, the same seeds for every task and method). Test regret: the same "
+        "with the held-out score of the refitted best candidate (its reference is the best "
+        "held-out score any run reached). Overhead: the search's own time per candidate "
+        "(wall time up to its last candidate minus the time inside scikit-learn's "
+        "`_fit_and_score`). Budgets 20 and 50 of the methods whose candidates do not depend "
+        "on the budget are the first 20 / 50 candidates of their 100-candidate runs (see "
+        "`methods.py`).",
         "",
     ]
+    for suite, tasks in suites:
+        gm = geomeans(ratios, suite)
+        lines += [
+            f"## {suite.capitalize()} suite: {SUITE_TEXT[suite]}",
+            "",
+            f"Tasks: {', '.join(f'`{t}`' for t in tasks)}.",
+            "",
+            "### Summary",
+            "",
+            *suite_summary(rows, ratios, test_ratios, boot, methods, suite, tasks),
+            "",
+            "### CV regret ratio vs RandomizedSearchCV (lower is better)",
+            "",
+            *ratio_tables(rows, ratios, gm, methods, len(tasks), tasks, boot, suite, "####"),
+            "### Test regret ratio vs RandomizedSearchCV",
+            "",
+            *ratio_tables(
+                rows,
+                test_ratios,
+                geomeans(test_ratios, suite),
+                methods,
+                len(tasks),
+                tasks,
+                None,
+                suite,
+                "####",
+            ),
+        ]
+    lines += [
+        "## Per task",
+        "",
+        "`CV regret [IQR]`: mean regret and its inter-quartile range over seeds. `test`: "
+        "the held-out score of the estimator refitted on the whole training part with the "
+        "best parameters found. `wall s`: time to evaluate the candidates plus the refit. "
+        "`crashed`: the search raised before using its budget (its scores are those of the "
+        "candidates evaluated before the error).",
+        "",
+    ]
+    for _suite, tasks in suites:
+        lines += task_tables(rows, best, methods, tasks, ratios, boot)
+    lines += ["![convergence](convergence.png)", ""]
     (out / "quality.md").write_text("\n".join(lines))
     curve_data = curves(records)
     payload = {
         "info": info,
         "versions": _versions(),
+        "ratio_floor": RATIO_FLOOR,
+        "suites": dict(suites),
         "best_known": best,
         "summary": rows,
-        "regret_ratio": _json_ratios(ratios),
-        "geomean_regret_ratio": _json_geomeans(gmeans),
+        "regret_ratio": _json_ratios(ratios, boot),
+        "test_regret_ratio": _json_ratios(test_ratios),
+        "geomean_regret_ratio": [
+            {
+                **g,
+                "suite": suite,
+                "interval": boot.get(("geomean", suite, g["method"], g["budget"])),
+            }
+            for suite, _ in suites
+            for g in _json_geomeans(geomeans(ratios, suite))
+        ],
+        "geomean_test_regret_ratio": [
+            {**g, "suite": suite}
+            for suite, _ in suites
+            for g in _json_geomeans(geomeans(test_ratios, suite))
+        ],
         "curves": curve_data,
     }
     (out / "quality.json").write_text(json.dumps(payload, indent=1))
@@ -425,11 +672,14 @@ def _with_baseline(
     variants = load(variants_path)
     budgets = {r["budget"] for r in variants}
     keys = {(r["task"], r["seed"], r["budget"]) for r in variants}
-    keep = {"HyperoptSearchCV", RANDOM, "OptunaSearchCV"} - {r["method"] for r in variants}
+    keep = {"HyperoptSearchCV", "HyperoptSearchCV(tpe)", RANDOM, "OptunaSearchCV"}
+    keep -= {r["method"] for r in variants}
+    tasks = {r["task"] for r in variants}
     main = [
         r
         for r in load(main_path)
         if r["method"] in keep
+        and r["task"] in tasks
         and r["budget"] in budgets
         and (not same_runs or (r["task"], r["seed"], r["budget"]) in keys)
     ]
@@ -441,6 +691,7 @@ def _study_methods(rows, variants) -> list[str]:
         rows,
         [
             "HyperoptSearchCV",
+            "HyperoptSearchCV(tpe)",
             *dict.fromkeys(r["method"] for r in variants),
             "OptunaSearchCV",
             RANDOM,

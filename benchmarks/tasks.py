@@ -4,6 +4,12 @@ Every task uses bundled or generated data, a fixed held-out test split (25%)
 and fixed 3-fold CV splits, so that every method and seed sees exactly the same
 folds. Fits are kept cheap (small data, small models) so that the whole
 benchmark runs on one core.
+
+The tasks form two suites. The *tuning* suite (``TUNING``, the first six
+tasks) is the one HyperoptSearchCV's defaults were chosen on (``--study
+defaults`` / ``schedules`` in ``quality.py``). The *report* suite (``REPORT``)
+is held out: no default is ever tuned on it, so its numbers are the honest
+estimate of how a default does on problems it was not chosen for.
 """
 
 from __future__ import annotations
@@ -15,20 +21,32 @@ from functools import cache
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.datasets import load_diabetes, make_classification
+from sklearn.datasets import (
+    load_diabetes,
+    load_digits,
+    make_classification,
+    make_friedman1,
+)
 from sklearn.decomposition import PCA
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import ElasticNet, LogisticRegression, SGDClassifier
+from sklearn.kernel_ridge import KernelRidge
+from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge, SGDClassifier
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
-from sklearn.svm import SVC
+from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier
 from spaces import Choice, Float, Int, Space
 
 SEED = 0
+
+#: The two suites (see the module docstring).
+TUNING_SUITE = "tuning"
+REPORT_SUITE = "report"
+SUITES = (TUNING_SUITE, REPORT_SUITE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,7 @@ class Task:
     load: Callable[[], tuple[np.ndarray, np.ndarray]]
     scoring: str
     classification: bool
+    suite: str = TUNING_SUITE  # "tuning" (defaults chosen on it) or "report" (held out)
 
     def data(self) -> Data:
         return _split(self.name)
@@ -88,6 +107,32 @@ def _classification(n_samples, n_features, n_informative, flip_y, clusters, sep,
             random_state=seed,
         )
         return StandardScaler().fit_transform(X), y
+
+    return load
+
+
+def _diabetes_standardized():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+
+def _friedman1(n_samples, n_features, noise, seed):
+    def load():
+        X, y = make_friedman1(
+            n_samples=n_samples, n_features=n_features, noise=noise, random_state=seed
+        )
+        return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+    return load
+
+
+def _digits_subsample(n_samples, seed):
+    def load():
+        X, y = load_digits(return_X_y=True)
+        keep, _ = train_test_split(
+            np.arange(len(y)), train_size=n_samples, random_state=seed, stratify=y
+        )
+        return StandardScaler().fit_transform(X[keep]), y[keep]
 
     return load
 
@@ -222,7 +267,191 @@ def _failing() -> Task:
     )
 
 
-TASKS: dict[str, Task] = {
-    t.name: t
-    for t in (_elasticnet(), _svm(), _forest(), _pipeline_choice(), _sgd_many(), _failing())
-}
+# -- the report suite (held out: defaults are never tuned on these) ----------------
+
+
+def _knn_noisy() -> Task:
+    return Task(
+        name="knn_1param_noisy",
+        description="KNeighborsClassifier n_neighbors only (1 integer) on 240 noisy samples",
+        make_estimator=lambda: KNeighborsClassifier(),
+        space={"n_neighbors": Int(1, 100)},
+        load=_classification(240, 10, 4, 0.2, 2, 0.8, 21),
+        scoring="accuracy",
+        classification=True,
+        suite=REPORT_SUITE,
+    )
+
+
+def _kernel_ridge() -> Task:
+    return Task(
+        name="kernel_ridge",
+        description="RBF KernelRidge on Friedman #1: alpha x gamma, 2 interacting log floats",
+        make_estimator=lambda: KernelRidge(kernel="rbf"),
+        space={"alpha": Float(1e-5, 10.0, log=True), "gamma": Float(1e-4, 10.0, log=True)},
+        load=_friedman1(400, 10, 1.0, 22),
+        scoring="r2",
+        classification=False,
+        suite=REPORT_SUITE,
+    )
+
+
+def _svr() -> Task:
+    return Task(
+        name="svr_3params",
+        description="RBF SVR on diabetes (noisy): C x epsilon x gamma, 3 log floats",
+        make_estimator=lambda: SVR(),
+        space={
+            "C": Float(1e-2, 1e3, log=True),
+            "epsilon": Float(1e-3, 1.0, log=True),
+            "gamma": Float(1e-4, 1.0, log=True),
+        },
+        load=_diabetes_standardized,
+        scoring="r2",
+        classification=False,
+        suite=REPORT_SUITE,
+    )
+
+
+def _logreg_solver() -> Task:
+    # l1_ratio 0 (l2) works with every solver; 1 (l1) with liblinear and saga
+    # only; 0.15 / 0.5 (elastic net) with saga only: half the pairs raise.
+    return Task(
+        name="logreg_solver_failing",
+        description="LogisticRegression solver x l1_ratio; incompatible pairs raise (~1/2)",
+        make_estimator=lambda: LogisticRegression(max_iter=100),
+        space={
+            "solver": Choice(("lbfgs", "liblinear", "saga", "newton-cholesky")),
+            "l1_ratio": Choice((0.0, 0.15, 0.5, 1.0)),
+            "C": Float(1e-4, 1e2, log=True),
+            "class_weight": Choice((None, "balanced")),
+        },
+        load=_classification(500, 40, 8, 0.05, 2, 0.7, 23),
+        scoring="accuracy",
+        classification=True,
+        suite=REPORT_SUITE,
+    )
+
+
+def _tree_categorical() -> Task:
+    return Task(
+        name="tree_categorical",
+        description="DecisionTree on 600 digits: 4 categorical, 2 integer parameters",
+        make_estimator=lambda: DecisionTreeClassifier(random_state=0),
+        space={
+            "criterion": Choice(("gini", "entropy", "log_loss")),
+            "splitter": Choice(("best", "random")),
+            "max_features": Choice(("sqrt", "log2", None)),
+            "class_weight": Choice((None, "balanced")),
+            "max_depth": Int(1, 30),
+            "min_samples_leaf": Int(1, 30),
+        },
+        load=_digits_subsample(600, 24),
+        scoring="accuracy",
+        classification=True,
+        suite=REPORT_SUITE,
+    )
+
+
+def _regressor_choice() -> Task:
+    return Task(
+        name="regressor_choice",
+        description="Pipeline choosing Ridge / KNN / SVR regressor (list of 3 dicts)",
+        make_estimator=lambda: Pipeline([("reg", Ridge())]),
+        space=[
+            {"reg": Choice((Ridge(),)), "reg__alpha": Float(1e-4, 1e3, log=True)},
+            {
+                "reg": Choice((KNeighborsRegressor(),)),
+                "reg__n_neighbors": Int(1, 50),
+                "reg__weights": Choice(("uniform", "distance")),
+            },
+            {
+                "reg": Choice((SVR(),)),
+                "reg__C": Float(1e-2, 1e3, log=True),
+                "reg__gamma": Float(1e-4, 1.0, log=True),
+            },
+        ],
+        load=_friedman1(300, 15, 1.0, 25),
+        scoring="r2",
+        classification=False,
+        suite=REPORT_SUITE,
+    )
+
+
+def _hgb() -> Task:
+    return Task(
+        name="hgb_6params",
+        description="HistGradientBoosting, 6 mixed parameters (3 integers, 3 floats)",
+        make_estimator=lambda: HistGradientBoostingClassifier(
+            early_stopping=False, random_state=0
+        ),
+        space={
+            "learning_rate": Float(1e-2, 1.0, log=True),
+            "max_iter": Int(5, 60),
+            "max_leaf_nodes": Int(2, 48),
+            "min_samples_leaf": Int(1, 60),
+            "l2_regularization": Float(1e-4, 10.0, log=True),
+            "max_features": Float(0.1, 1.0),
+        },
+        load=_classification(500, 20, 8, 0.05, 3, 0.8, 26),
+        scoring="accuracy",
+        classification=True,
+        suite=REPORT_SUITE,
+    )
+
+
+def _mlp() -> Task:
+    return Task(
+        name="mlp_10params",
+        description="Small MLPClassifier on 500 digits, 10 parameters (4 categorical)",
+        make_estimator=lambda: MLPClassifier(random_state=0),
+        space={
+            "hidden_layer_sizes": Choice(((16,), (32,), (64,), (16, 16), (32, 32))),
+            "activation": Choice(("relu", "tanh", "logistic")),
+            "solver": Choice(("adam", "sgd")),
+            "learning_rate": Choice(("constant", "invscaling", "adaptive")),
+            "alpha": Float(1e-6, 1.0, log=True),
+            "learning_rate_init": Float(1e-4, 0.3, log=True),
+            "batch_size": Int(16, 128),
+            "max_iter": Int(5, 40),
+            "momentum": Float(0.5, 0.99),
+            "beta_1": Float(0.5, 0.99),
+        },
+        load=_digits_subsample(500, 27),
+        scoring="accuracy",
+        classification=True,
+        suite=REPORT_SUITE,
+    )
+
+
+_ALL = (
+    # the tuning suite
+    _elasticnet(),
+    _svm(),
+    _forest(),
+    _pipeline_choice(),
+    _sgd_many(),
+    _failing(),
+    # the report suite
+    _knn_noisy(),
+    _kernel_ridge(),
+    _svr(),
+    _logreg_solver(),
+    _tree_categorical(),
+    _regressor_choice(),
+    _hgb(),
+    _mlp(),
+)
+
+TASKS: dict[str, Task] = {t.name: t for t in _ALL}
+
+#: Task names of each suite, in order.
+TUNING: list[str] = [t.name for t in _ALL if t.suite == TUNING_SUITE]
+REPORT: list[str] = [t.name for t in _ALL if t.suite == REPORT_SUITE]
+
+
+def suite_tasks(suite: str) -> list[str]:
+    """Task names of ``suite``: ``"tuning"``, ``"report"`` or ``"all"``."""
+    if suite == "all":
+        return TUNING + REPORT
+    return {TUNING_SUITE: TUNING, REPORT_SUITE: REPORT}[suite]
