@@ -5,8 +5,9 @@ and fixed 3-fold CV splits, so that every method and seed sees exactly the same
 folds. Fits are kept cheap (small data, small models) so that the whole
 benchmark runs on one core.
 
-The tasks form two suites. The *tuning* suite (``TUNING``, the first six
-tasks) is the one HyperoptSearchCV's defaults were chosen on (``--study
+The tasks form two suites. The *tuning* suite (``TUNING``: the first six
+tasks, and two more conditional ones added to decide ``algo="auto"``'s rule
+for conditional spaces) is the one HyperoptSearchCV's defaults were chosen on (``--study
 defaults`` / ``schedules`` in ``quality.py``). The *report* suite (``REPORT``)
 is held out: no default is ever tuned on it, so its numbers are the honest
 estimate of how a default does on problems it was not chosen for.
@@ -38,7 +39,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.svm import SVC, SVR
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from spaces import Choice, Float, Int, Space
 
 SEED = 0
@@ -267,6 +268,53 @@ def _failing() -> Task:
     )
 
 
+def _model_choice() -> Task:
+    return Task(
+        name="model_choice",
+        description="Pipeline choosing LogisticRegression / RandomForest / KNN (list of 3 dicts)",
+        make_estimator=lambda: Pipeline([("clf", LogisticRegression())]),
+        space=[
+            {
+                "clf": Choice((LogisticRegression(max_iter=300),)),
+                "clf__C": Float(1e-4, 1e2, log=True),
+            },
+            {
+                "clf": Choice((RandomForestClassifier(n_estimators=15, random_state=0),)),
+                "clf__max_depth": Int(1, 16),
+                "clf__max_features": Float(0.05, 1.0),
+            },
+            {
+                "clf": Choice((KNeighborsClassifier(),)),
+                "clf__n_neighbors": Int(1, 50),
+                "clf__p": Choice((1, 2)),
+            },
+        ],
+        load=_classification(400, 12, 6, 0.05, 3, 0.9, 41),
+        scoring="accuracy",
+        classification=True,
+    )
+
+
+def _tree_or_ridge() -> Task:
+    return Task(
+        name="tree_or_ridge",
+        description="Pipeline choosing Ridge / DecisionTreeRegressor on diabetes (list of 2 dicts)",
+        make_estimator=lambda: Pipeline([("reg", Ridge())]),
+        space=[
+            {"reg": Choice((Ridge(),)), "reg__alpha": Float(1e-3, 1e3, log=True)},
+            {
+                "reg": Choice((DecisionTreeRegressor(random_state=0),)),
+                "reg__max_depth": Int(1, 12),
+                "reg__min_samples_leaf": Int(1, 60),
+                "reg__max_features": Float(0.1, 1.0),
+            },
+        ],
+        load=_diabetes_standardized,
+        scoring="r2",
+        classification=False,
+    )
+
+
 # -- the report suite (held out: defaults are never tuned on these) ----------------
 
 
@@ -432,6 +480,8 @@ _ALL = (
     _pipeline_choice(),
     _sgd_many(),
     _failing(),
+    _model_choice(),
+    _tree_or_ridge(),
     # the report suite
     _knn_noisy(),
     _kernel_ridge(),

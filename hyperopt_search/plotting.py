@@ -35,6 +35,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from ._optimizer import MODEL_ALGORITHMS
 from ._space import Categorical, Constant, Expression, Quantile, Real, SearchSpace, _same_value
 
 __all__ = ["ConvergenceDisplay", "ParameterPairDisplay", "ParameterSlicesDisplay"]
@@ -443,8 +444,8 @@ class ConvergenceDisplay:
         """
         data = _search_scores(search, metric)
         rounds = search.cv_results_.get("hyperopt_round")
-        if getattr(search, "algo", None) != "tpe":
-            rounds = None  # only TPE has a random start-up round
+        if getattr(search, "algo", None) not in MODEL_ALGORITHMS:
+            rounds = None  # only model-based algorithms have a start-up round
         display = cls(scores=data.scores, failed=data.failed, rounds=rounds, score_name=data.name)
         return display.plot(ax=ax, **kwargs)
 
@@ -482,7 +483,7 @@ class ConvergenceDisplay:
             rounds = np.asarray(self.rounds)
             if len(rounds) and np.any(rounds != rounds[0]):
                 end = np.flatnonzero(rounds == rounds[0]).max() + 1
-                ax.axvspan(0.5, end + 0.5, color="0.92", zorder=0, label="random start-up")
+                ax.axvspan(0.5, end + 0.5, color="0.92", zorder=0, label="start-up (no model)")
 
         (self.scores_line_,) = ax.plot(
             number[ok],

@@ -91,7 +91,8 @@ def test_tol_makes_small_improvements_not_count():
 
 
 def test_score_threshold_stops_after_the_round_that_reaches_it():
-    search = _search(n_iter=200, score_threshold=0.9).fit(X, y)
+    # TPE's random start-up round does not reach 0.9 with this seed.
+    search = _search(n_iter=200, score_threshold=0.9, algo="tpe").fit(X, y)
     scores = search.cv_results_["mean_test_score"]
     assert search.stop_reason_ == "score_threshold"
     assert scores.max() >= 0.9

@@ -156,10 +156,10 @@ def test_convergence_plots_every_candidate_and_the_best_so_far(svc_search, tmp_p
     assert display.figure_ is display.ax_.figure
 
 
-def test_convergence_shades_the_random_start_up_of_tpe_only(svc_search, iris):
+def test_convergence_shades_the_start_up_of_model_based_algorithms_only(svc_search, iris):
     display = ConvergenceDisplay.from_estimator(svc_search)
     legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
-    assert legend == ["random start-up", "candidate", "best so far", "failed"]
+    assert legend == ["start-up (no model)", "candidate", "best so far", "failed"]
     rounds = svc_search.cv_results_["hyperopt_round"]
     (shade,) = display.ax_.patches
     display.figure_.canvas.draw()

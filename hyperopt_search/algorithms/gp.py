@@ -6,9 +6,9 @@ hyperopt's ``hp`` module, like ``tpe.suggest``:
 1. The first ``n_initial_points`` trials come from a scrambled Sobol design
    (:mod:`hyperopt_search.algorithms.sobol`).
 2. Then a Gaussian process (Matern-5/2, one length scale per feature, MAP
-   kernel parameters; see :mod:`hyperopt_search.algorithms._gp`) is fitted to
+   kernel parameters; see ``hyperopt_search.algorithms._gp``) is fitted to
    the standardised losses of the finished trials, on the features of
-   :mod:`hyperopt_search.algorithms._encoding` (log scale for log-distributed
+   ``hyperopt_search.algorithms._encoding`` (log scale for log-distributed
    parameters, categories compared for equality, inactive conditional
    parameters filled with a constant).
 3. Failed trials are infeasible, not scores: after the kernel is fitted on
