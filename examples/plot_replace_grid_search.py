@@ -44,10 +44,11 @@ grid_search = GridSearchCV(pipe, grid, cv=cv, n_jobs=2).fit(X_train, y_train)
 grid_time = time.perf_counter() - start
 
 # %%
-# The same grid, searched by TPE
-# ------------------------------
+# The same grid, searched by HyperoptSearchCV
+# -------------------------------------------
 # Only the class name changes, plus a budget: ``n_iter=12`` of the 24 points.
-# TPE picks which grid points to evaluate from the scores of the earlier ones.
+# The default algorithm picks which grid points to evaluate from the scores
+# of the earlier ones.
 start = time.perf_counter()
 tpe_grid = HyperoptSearchCV(pipe, grid, n_iter=12, cv=cv, n_jobs=2, random_state=0)
 tpe_grid.fit(X_train, y_train)
