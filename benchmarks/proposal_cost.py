@@ -1,0 +1,135 @@
+"""Milliseconds per proposal of each algorithm, by the number of trials so far.
+
+The optimiser alone, without any fit: a history of ``n`` finished trials
+(random points of the overhead benchmark's five-parameter space, with a
+smooth loss) is built once per size, then each algorithm is asked for one
+proposal ``--repeats`` times with different seeds; the median is reported.
+This is the number that decides whether a Gaussian-process proposal is worth
+its cost next to the fits it saves (see ``algo="auto"``).
+
+::
+
+    python benchmarks/proposal_cost.py            # 50, 100, 200, 400 trials
+    python benchmarks/proposal_cost.py --sizes 50 100 --repeats 5
+
+Writes ``benchmarks/results/proposal_cost.{md,json}``.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+from hyperopt import STATUS_OK, Trials, rand  # noqa: E402
+from hyperopt.base import JOB_STATE_DONE, Domain  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from overhead import SPACE  # noqa: E402
+from spaces import to_scipy  # noqa: E402
+
+from hyperopt_search import to_hyperopt_space  # noqa: E402
+from hyperopt_search._optimizer import resolve_algo  # noqa: E402
+
+
+def _history(domain: Domain, n: int, seed: int) -> Trials:
+    trials = Trials()
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        (tid,) = trials.new_trial_ids(1)
+        (doc,) = rand.suggest([tid], domain, trials, int(rng.integers(2**31 - 1)))
+        vals = doc["misc"]["vals"]
+        loss = sum((float(v[0]) - 0.3) ** 2 for v in vals.values() if v)
+        doc["state"] = JOB_STATE_DONE
+        doc["result"] = {"status": STATUS_OK, "loss": loss + 0.01 * rng.normal()}
+        trials.insert_trial_docs([doc])
+        trials.refresh()
+    return trials
+
+
+def measure(sizes: list[int], repeats: int) -> list[dict]:
+    space = to_hyperopt_space(to_scipy(SPACE))
+    algos = {
+        "gp": resolve_algo("gp", 10),
+        "tpe": resolve_algo("tpe", 10, 0.5),
+        "rand": resolve_algo("rand", None),
+    }
+    rows = []
+    for n in sizes:
+        domain = Domain(lambda _: 0.0, space.expr)
+        trials = _history(domain, n, seed=n)
+        for name, algo in algos.items():
+            algo([trials.new_trial_ids(1)[0]], domain, trials, 0)  # warm caches
+            times = []
+            for seed in range(repeats):
+                (tid,) = trials.new_trial_ids(1)
+                start = time.perf_counter()
+                algo([tid], domain, trials, seed)
+                times.append(time.perf_counter() - start)
+            rows.append(
+                {
+                    "algo": name,
+                    "trials": n,
+                    "median_ms": 1000 * float(np.median(times)),
+                    "max_ms": 1000 * float(np.max(times)),
+                }
+            )
+            print(rows[-1], flush=True)
+    return rows
+
+
+def write(rows: list[dict], out: Path, command: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "proposal_cost.json").write_text(json.dumps(rows, indent=1))
+    sizes = sorted({r["trials"] for r in rows})
+    algos = list(dict.fromkeys(r["algo"] for r in rows))
+    by = {(r["algo"], r["trials"]): r for r in rows}
+    lines = [
+        "# Milliseconds per proposal",
+        "",
+        f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `{command}` "
+        f"(python {platform.python_version()}, one thread). Five parameters (a log-scaled "
+        "float, two floats, a 4-way choice, an integer); median [max] over the repeats of "
+        "one proposal after `n` finished trials.",
+        "",
+        "| algo | " + " | ".join(f"{n} trials" for n in sizes) + " |",
+        "|---|" + "---|" * len(sizes),
+    ]
+    for algo in algos:
+        cells = [
+            f"{by[algo, n]['median_ms']:.1f} [{by[algo, n]['max_ms']:.1f}]"
+            if (algo, n) in by
+            else "-"
+            for n in sizes
+        ]
+        lines.append(f"| {algo} | " + " | ".join(cells) + " |")
+    (out / "proposal_cost.md").write_text("\n".join(lines) + "\n")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200, 400])
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    write(
+        measure(args.sizes, args.repeats),
+        args.out,
+        " ".join(["python benchmarks/proposal_cost.py", *given]),
+    )
+
+
+if __name__ == "__main__":
+    main()
