@@ -21,7 +21,7 @@ from hyperopt.base import JOB_STATE_DONE, Domain, miscs_to_idxs_vals, miscs_upda
 from hyperopt.utils import coarse_utcnow
 
 from ._space import SearchSpace
-from .algorithms import gp, sobol
+from .algorithms import gp, mtpe, sobol
 from .algorithms._encoding import encoded_space
 
 __all__ = [
@@ -34,9 +34,9 @@ __all__ = [
     "resolve_algo",
 ]
 
-ALGORITHMS = ("auto", "gp", "tpe", "sobol", "rand", "anneal", "atpe")
+ALGORITHMS = ("auto", "gp", "mtpe", "tpe", "sobol", "rand", "anneal", "atpe")
 #: Algorithms that start from ``n_initial_points`` model-free candidates.
-MODEL_ALGORITHMS = ("auto", "gp", "tpe")
+MODEL_ALGORITHMS = ("auto", "gp", "mtpe", "tpe")
 
 #: How often the model is asked again when it proposes a known candidate,
 #: before falling back to random draws from the prior.
@@ -63,7 +63,7 @@ def resolve_algo(
     """The suggest function for ``algo`` (a name or a callable).
 
     ``n_initial_points`` sets the model-free start-up trials of ``"gp"``,
-    ``"tpe"`` and ``"auto"``, and ``gamma`` TPE's quantile of "good" trials
+    ``"mtpe"``, ``"tpe"`` and ``"auto"``, and ``gamma`` TPE's quantile of "good" trials
     (hyperopt's defaults when None); both are ignored for the other
     algorithms and for callables.
     """
@@ -71,12 +71,18 @@ def resolve_algo(
         return algo
     if algo == "auto":
         return AutoAlgorithm(
-            resolve_algo("gp", n_initial_points), resolve_algo("tpe", n_initial_points, gamma)
+            resolve_algo("gp", n_initial_points),
+            resolve_algo("tpe", n_initial_points, gamma),
+            resolve_algo("mtpe", n_initial_points),
         )
     if algo == "gp":
         if n_initial_points is None:
             return gp.suggest
         return functools.partial(gp.suggest, n_initial_points=n_initial_points)
+    if algo == "mtpe":
+        if n_initial_points is None:
+            return mtpe.suggest
+        return functools.partial(mtpe.suggest, n_initial_points=n_initial_points)
     if algo == "sobol":
         return sobol.suggest
     if algo == "tpe":
@@ -102,10 +108,11 @@ class AutoAlgorithm:
     """``algo="auto"``: the Gaussian process where it is strong, TPE elsewhere.
 
     Per proposal, from the space and the number of trials only (never from
-    timings, so the candidates stay reproducible): the Gaussian process for a
-    space without conditional parameters and at most :attr:`MAX_GP_DIMS`
-    labels, while fewer than :attr:`MAX_GP_TRIALS` trials exist (its cost
-    grows with the cube of the trials); TPE otherwise.
+    timings, so the candidates stay reproducible): multivariate TPE for a
+    space with conditional parameters; the Gaussian process for one without,
+    of at most :attr:`MAX_GP_DIMS` labels, while fewer than
+    :attr:`MAX_GP_TRIALS` trials exist (its cost grows with the cube of the
+    trials); hyperopt's TPE otherwise.
     """
 
     #: Trials after which TPE takes over (a GP proposal costs O(n^3)).
@@ -113,9 +120,10 @@ class AutoAlgorithm:
     #: Labels above which the space counts as high-dimensional.
     MAX_GP_DIMS = 12
 
-    def __init__(self, gp_algo: Callable, tpe_algo: Callable):
+    def __init__(self, gp_algo: Callable, tpe_algo: Callable, conditional_algo: Callable):
         self.gp_algo = gp_algo
         self.tpe_algo = tpe_algo
+        self.conditional_algo = conditional_algo
 
     def uses_gp(self, domain: Domain, n_trials: int) -> bool:
         """Whether the proposal after ``n_trials`` trials comes from the GP."""
@@ -127,9 +135,13 @@ class AutoAlgorithm:
         )
 
     def __call__(self, new_ids, domain, trials, seed):
-        if self.uses_gp(domain, len(trials.trials)):
-            return self.gp_algo(new_ids, domain, trials, seed)
-        return self.tpe_algo(new_ids, domain, trials, seed)
+        if encoded_space(domain).conditional:
+            algo = self.conditional_algo
+        elif self.uses_gp(domain, len(trials.trials)):
+            algo = self.gp_algo
+        else:
+            algo = self.tpe_algo
+        return algo(new_ids, domain, trials, seed)
 
 
 class CachedTPE:

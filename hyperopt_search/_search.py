@@ -51,7 +51,7 @@ class HyperoptSearchCV(BaseSearchCV):
     distributions, lists of dicts) and gives the same ``cv_results_``,
     ``best_estimator_``, multi-metric scoring and ``refit``, but chooses each
     new candidate from the scores of the earlier ones, with a Gaussian
-    process or hyperopt's Tree-structured Parzen Estimator (TPE).
+    process or a Tree-structured Parzen Estimator (TPE).
 
     The search runs in rounds. A round asks hyperopt for ``batch_size``
     candidates (one at a time, each earlier proposal visible as a pending
@@ -60,7 +60,7 @@ class HyperoptSearchCV(BaseSearchCV):
     scores. The sequence of candidates depends only on ``random_state`` and
     ``batch_size``, never on ``n_jobs``. By default (``algo="auto"``), a
     Gaussian process proposes the candidates of spaces without conditional
-    parameters, hyperopt's TPE those of conditional spaces.
+    parameters, a multivariate TPE those of conditional spaces.
 
     Parameters
     ----------
@@ -90,18 +90,20 @@ class HyperoptSearchCV(BaseSearchCV):
         ranges only) with fewer distinct candidates stops when exhausted:
         no candidate is ever fitted twice.
 
-    algo : {"auto", "gp", "tpe", "sobol", "rand", "anneal", "atpe"} or callable, \
-            default="auto"
+    algo : {"auto", "gp", "mtpe", "tpe", "sobol", "rand", "anneal", "atpe"} \
+            or callable, default="auto"
         How candidates are proposed:
 
-        - ``"auto"``: ``"gp"`` for a space without conditional parameters
-          (no list of dicts, no nested ``hp.choice``) of at most 12
-          parameters, for the first 200 candidates; ``"tpe"`` otherwise. The
-          choice depends on the space and the number of candidates only, so
-          the candidates stay reproducible. See Notes.
+        - ``"auto"``: ``"mtpe"`` for a space with conditional parameters (a
+          list of dicts, a nested ``hp.choice``); otherwise ``"gp"`` for a
+          space of at most 12 parameters, for the first 200 candidates, and
+          ``"tpe"`` beyond. The choice depends on the space and the number of
+          candidates only, so the candidates stay reproducible. See Notes.
         - ``"gp"``: Bayesian optimisation with a Gaussian process (Matern-5/2,
           one length scale per parameter, log expected improvement), after a
           scrambled Sobol design (:mod:`hyperopt_search.algorithms.gp`).
+        - ``"mtpe"``: multivariate TPE, one joint Parzen estimator over all
+          parameters (:mod:`hyperopt_search.algorithms.mtpe`).
         - ``"tpe"``: hyperopt's Tree-structured Parzen Estimator.
         - ``"sobol"``: a scrambled Sobol sequence (quasi-random search).
         - ``"rand"``, ``"anneal"``, ``"atpe"``: hyperopt's random search,
@@ -113,12 +115,13 @@ class HyperoptSearchCV(BaseSearchCV):
 
     n_initial_points : "auto" or int, default="auto"
         Number of model-free candidates (a Sobol design for the Gaussian
-        process, random ones for TPE) before the model guides the search;
+        process and multivariate TPE, random ones for TPE) before the model
+        guides the search;
         they are evaluated in one round. ``"auto"`` uses
         ``min(10, max(5, n_iter // 2))`` for the Gaussian process (Optuna's
-        ``GPSampler`` uses 10) and ``min(20, max(5, n_iter // 5))`` for TPE
-        (hyperopt's fixed default of 20 would make a 30-candidate search
-        two-thirds random). Used by ``"auto"``, ``"gp"`` and ``"tpe"``; TPE
+        ``GPSampler`` uses 10) and ``min(20, max(5, n_iter // 5))`` for the
+        TPEs (hyperopt's fixed default of 20 would make a 30-candidate
+        search two-thirds random). Used by the model-based algorithms; TPE
         also models the best ``ceil(gamma * sqrt(n))`` of ``n`` candidates
         as "good" with ``gamma=0.5`` from ``n_iter=40`` on (hyperopt's 0.25
         below; see Notes).
@@ -320,9 +323,11 @@ class HyperoptSearchCV(BaseSearchCV):
     ``benchmarks/`` (never the held-out report tasks): on the five without
     conditional parameters, the regret ratio against random search at 50
     candidates was 0.36 with the Gaussian process and 0.58 with TPE (0.70
-    and 0.66 at 20 candidates: a tie); on the three conditional ones TPE was
-    better (0.34 against 0.49 at 50 candidates, 0.53 against 0.89 at 20), so
-    ``"auto"`` keeps TPE there. A GP proposal costs about 10 ms at 50
+    and 0.66 at 20 candidates: a tie). On the three conditional ones the
+    Gaussian process was the weakest (0.49 at 50 candidates, 0.89 at 20);
+    multivariate TPE was best at 50 candidates (0.22, hyperopt's TPE 0.34)
+    and second at 20 (0.62, hyperopt's TPE 0.53), so ``"auto"`` uses
+    multivariate TPE there. A GP proposal costs about 10 ms at 50
     candidates and grows with the cube of the candidates; from 200
     candidates on, ``"auto"`` switches to TPE, whose cost grows linearly.
     The choice never depends on timings, so the candidates stay
@@ -560,10 +565,14 @@ class HyperoptSearchCV(BaseSearchCV):
         n_tpe = self._resolved_n_initial_points("tpe")
         if self.algo == "auto":
             return AutoAlgorithm(
-                resolve_algo("gp", n_gp), resolve_algo("tpe", n_tpe, self._tpe_gamma())
+                resolve_algo("gp", n_gp),
+                resolve_algo("tpe", n_tpe, self._tpe_gamma()),
+                resolve_algo("mtpe", n_tpe),
             )
         if self.algo == "gp":
             return resolve_algo("gp", n_gp)
+        if self.algo == "mtpe":
+            return resolve_algo("mtpe", n_tpe)
         if self.algo == "tpe":
             return resolve_algo("tpe", n_tpe, self._tpe_gamma())
         return resolve_algo(self.algo, None)

@@ -13,7 +13,7 @@ from scipy.stats import norm
 
 from hyperopt_search import HyperoptSearchCV
 from hyperopt_search._optimizer import AutoAlgorithm, resolve_algo
-from hyperopt_search.algorithms import gp, sobol
+from hyperopt_search.algorithms import gp, mtpe, sobol
 from hyperopt_search.algorithms._encoding import encoded_space
 from hyperopt_search.algorithms._gp import (
     GaussianProcess,
@@ -23,7 +23,11 @@ from hyperopt_search.algorithms._gp import (
 )
 
 GP_EARLY = functools.partial(gp.suggest, n_initial_points=3)
-ALGOS = {"gp": GP_EARLY, "sobol": sobol.suggest}
+ALGOS = {
+    "gp": GP_EARLY,
+    "mtpe": functools.partial(mtpe.suggest, n_initial_points=3),
+    "sobol": sobol.suggest,
+}
 
 
 def _no_objective(_):  # pragma: no cover - never evaluated
@@ -138,6 +142,24 @@ def test_same_seed_and_history_give_the_same_proposal(name):
     first = ALGOS[name]([tid], domain, trials, 123)[0]["misc"]["vals"]
     again = ALGOS[name]([tid], Domain(_no_objective, space), trials, 123)[0]["misc"]["vals"]
     assert first == again
+
+
+def test_mtpe_prefers_the_branch_and_region_of_the_good_trials():
+    space = hp.choice(
+        "m",
+        [{"x": hp.uniform("x", 0, 1)}, {"y": hp.uniform("y", 0, 1)}, {"z": hp.randint("z", 9)}],
+    )
+    domain = Domain(_no_objective, space)
+    trials = Trials()
+    algo = functools.partial(mtpe.suggest, n_initial_points=9)
+    for i in range(40):
+        doc = _ask(algo, domain, trials, i)
+        vals = doc["misc"]["vals"]
+        # Only branch 0 near x = 0.8 is good.
+        _tell(trials, doc, abs(vals["x"][0] - 0.8) if vals["x"] else 1.0)
+    late = [t["misc"]["vals"] for t in trials.trials[25:]]
+    assert sum(1 for v in late if v["x"]) >= 10
+    assert np.median([v["x"][0] for v in late if v["x"]]) == pytest.approx(0.8, abs=0.1)
 
 
 def test_gp_never_proposes_a_pending_or_finished_point_again():
@@ -295,7 +317,7 @@ def test_posterior_gradient_matches_finite_differences():
 # -- in HyperoptSearchCV ----------------------------------------------------------
 
 
-def test_auto_uses_the_gp_on_flat_spaces_and_tpe_on_conditional_ones():
+def test_auto_uses_the_gp_on_flat_spaces_and_multivariate_tpe_on_conditional_ones():
     auto = resolve_algo("auto", 5)
     assert isinstance(auto, AutoAlgorithm)
     flat = Domain(_no_objective, {"x": hp.uniform("x", 0, 1), "k": hp.choice("k", [1, 2])})
@@ -305,9 +327,21 @@ def test_auto_uses_the_gp_on_flat_spaces_and_tpe_on_conditional_ones():
     assert auto.uses_gp(flat, 0)
     assert not auto.uses_gp(flat, AutoAlgorithm.MAX_GP_TRIALS)
     assert not auto.uses_gp(nested, 0)
+    calls = []
+    auto = AutoAlgorithm(
+        *(functools.partial(_record, calls, name) for name in ("gp", "tpe", "mtpe"))
+    )
+    for domain in (flat, nested):
+        auto([0], domain, Trials(), 0)
+    assert calls == ["gp", "mtpe"]
 
 
-@pytest.mark.parametrize("algo", ["gp", "auto", "sobol"])
+def _record(calls, name, new_ids, domain, trials, seed):
+    calls.append(name)
+    return []
+
+
+@pytest.mark.parametrize("algo", ["gp", "mtpe", "auto", "sobol"])
 def test_search_with_our_algorithms_end_to_end(algo):
     from scipy.stats import loguniform
     from sklearn.datasets import load_iris
@@ -323,4 +357,5 @@ def test_search_with_our_algorithms_end_to_end(algo):
     assert one.best_score_ > 0.9
     if algo != "sobol":  # the design is evaluated in one first round
         rounds = one.cv_results_["hyperopt_round"]
-        assert (rounds == 0).sum() == 6  # min(10, max(5, 12 // 2))
+        # GP: min(10, max(5, 12 // 2)); multivariate TPE: min(20, max(5, 12 // 5))
+        assert (rounds == 0).sum() == (5 if algo == "mtpe" else 6)
