@@ -31,10 +31,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from ._encoding import EncodedSpace, encoded_space
+from ._encoding import EncodedSpace
 from ._gp import GaussianProcess, log_expected_improvement
-from ._trials import History, design_seed, new_trial_docs, read_history
-from .sobol import design_points
+from ._loop import suggest_with_model
+from ._trials import History
 
 __all__ = ["DEFAULT_N_INITIAL_POINTS", "propose", "suggest"]
 
@@ -97,18 +97,7 @@ def suggest(new_ids, domain, trials, seed, n_initial_points=DEFAULT_N_INITIAL_PO
     >>> min(trials.losses()) < 0.05
     True
     """
-    space = encoded_space(domain)
-    history = read_history(space, trials)
-    rng = np.random.default_rng(seed)
-    proposals = []
-    for _ in new_ids:
-        if history.n_trials < n_initial_points or len(history.X_ok) < 2:
-            x = design_points(space, design_seed(trials, seed), history.n_trials, 1)[0]
-        else:
-            x = propose(space, history, rng)
-        proposals.append(space.decode(x))
-        history = history.with_pending(x)
-    return new_trial_docs(domain, trials, new_ids, proposals)
+    return suggest_with_model(propose, new_ids, domain, trials, seed, n_initial_points)
 
 
 def propose(space: EncodedSpace, history: History, rng: np.random.Generator) -> np.ndarray:

@@ -26,14 +26,15 @@ The same trials and seed give the same proposal.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 from scipy.special import logsumexp, ndtr, ndtri
 
-from ._encoding import EncodedSpace, encoded_space
-from ._trials import History, design_seed, new_trial_docs, read_history
-from .sobol import design_points
+from ._encoding import EncodedSpace
+from ._loop import suggest_with_model
+from ._trials import History
 
 __all__ = ["suggest"]
 
@@ -80,18 +81,14 @@ def suggest(new_ids, domain, trials, seed, n_initial_points=10, n_ei_candidates=
     >>> min(trials.losses()) < 0.05
     True
     """
-    space = encoded_space(domain)
-    history = read_history(space, trials)
-    rng = np.random.default_rng(seed)
-    proposals = []
-    for _ in new_ids:
-        if history.n_trials < n_initial_points or len(history.X_ok) < 2:
-            x = design_points(space, design_seed(trials, seed), history.n_trials, 1)[0]
-        else:
-            x = propose(space, history, rng, n_ei_candidates)
-        proposals.append(space.decode(x))
-        history = history.with_pending(x)
-    return new_trial_docs(domain, trials, new_ids, proposals)
+    return suggest_with_model(
+        functools.partial(propose, n_candidates=n_ei_candidates),
+        new_ids,
+        domain,
+        trials,
+        seed,
+        n_initial_points,
+    )
 
 
 def propose(

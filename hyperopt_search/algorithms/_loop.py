@@ -1,0 +1,38 @@
+"""The proposal loop shared by the model-based algorithms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._encoding import EncodedSpace, encoded_space
+from ._trials import History, design_seed, new_trial_docs, read_history
+from .sobol import design_points
+
+__all__ = ["suggest_with_model"]
+
+Proposer = Callable[[EncodedSpace, History, np.random.Generator], np.ndarray]
+
+
+def suggest_with_model(
+    propose: Proposer, new_ids, domain, trials, seed: int, n_initial_points: int
+) -> list[dict]:
+    """One trial doc per id: Sobol design points first, then ``propose``'s.
+
+    The design runs until ``n_initial_points`` trials exist and two of them
+    have a finite loss. Each proposal joins the history as a pending trial
+    before the next one is made, so the ids of one call spread out.
+    """
+    space = encoded_space(domain)
+    history = read_history(space, trials)
+    rng = np.random.default_rng(seed)
+    proposals = []
+    for _ in new_ids:
+        if history.n_trials < n_initial_points or len(history.X_ok) < 2:
+            x = design_points(space, design_seed(trials, seed), history.n_trials, 1)[0]
+        else:
+            x = propose(space, history, rng)
+        proposals.append(space.decode(x))
+        history = history.with_pending(x)
+    return new_trial_docs(domain, trials, new_ids, proposals)
