@@ -125,23 +125,28 @@ class AutoAlgorithm:
         self.tpe_algo = tpe_algo
         self.conditional_algo = conditional_algo
 
+    def choose(self, domain: Domain, n_trials: int) -> Callable:
+        """The algorithm of the proposal after ``n_trials`` trials.
+
+        A space our own algorithms cannot read (a hyperopt expression whose
+        bounds depend on other labels) gets hyperopt's TPE.
+        """
+        try:
+            space = encoded_space(domain)
+        except ValueError:
+            return self.tpe_algo
+        if space.conditional:
+            return self.conditional_algo
+        if space.n_dims <= self.MAX_GP_DIMS and n_trials < self.MAX_GP_TRIALS:
+            return self.gp_algo
+        return self.tpe_algo
+
     def uses_gp(self, domain: Domain, n_trials: int) -> bool:
         """Whether the proposal after ``n_trials`` trials comes from the GP."""
-        space = encoded_space(domain)
-        return (
-            not space.conditional
-            and space.n_dims <= self.MAX_GP_DIMS
-            and n_trials < self.MAX_GP_TRIALS
-        )
+        return self.choose(domain, n_trials) is self.gp_algo
 
     def __call__(self, new_ids, domain, trials, seed):
-        if encoded_space(domain).conditional:
-            algo = self.conditional_algo
-        elif self.uses_gp(domain, len(trials.trials)):
-            algo = self.gp_algo
-        else:
-            algo = self.tpe_algo
-        return algo(new_ids, domain, trials, seed)
+        return self.choose(domain, len(trials.trials))(new_ids, domain, trials, seed)
 
 
 class CachedTPE:

@@ -331,9 +331,11 @@ def test_auto_uses_the_gp_on_flat_spaces_and_multivariate_tpe_on_conditional_one
     auto = AutoAlgorithm(
         *(functools.partial(_record, calls, name) for name in ("gp", "tpe", "mtpe"))
     )
-    for domain in (flat, nested):
+    # Bounds that depend on another label: only hyperopt's TPE can sample it.
+    dependent = Domain(_no_objective, {"a": hp.uniform("a", 0, 1 + hp.uniform("b", 0, 1))})
+    for domain in (flat, nested, dependent):
         auto([0], domain, Trials(), 0)
-    assert calls == ["gp", "mtpe"]
+    assert calls == ["gp", "mtpe", "tpe"]
 
 
 def _record(calls, name, new_ids, domain, trials, seed):
