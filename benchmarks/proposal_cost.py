@@ -62,6 +62,7 @@ def measure(sizes: list[int], repeats: int) -> list[dict]:
     space = to_hyperopt_space(to_scipy(SPACE))
     algos = {
         "gp": resolve_algo("gp", 10),
+        "mtpe": resolve_algo("mtpe", 10),
         "tpe": resolve_algo("tpe", 10, 0.5),
         "rand": resolve_algo("rand", None),
     }
