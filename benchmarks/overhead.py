@@ -170,6 +170,8 @@ METHODS: dict[str, Callable] = {
     RANDOM: _random,
     "HyperoptSearchCV": _hyperopt_search(),
     "HyperoptSearchCV(batch_size=1)": _hyperopt_search(batch_size=1),
+    "HyperoptSearchCV(tpe)": _hyperopt_search(algo="tpe"),
+    "HyperoptSearchCV(mtpe)": _hyperopt_search(algo="mtpe"),
     "HyperoptSearchCV(rand)": _hyperopt_search(algo="rand"),
     # The pipelined schedule formats cv_results_ once, not after every round.
     'HyperoptSearchCV(schedule="ordered")': _hyperopt_search(schedule="ordered"),
@@ -281,8 +283,10 @@ def write_report(records: list[dict], out: Path, command: str) -> None:
     lines += ["", *(f"- {m} skipped: {why}" for m, why in skipped.items())]
     lines += [f"- {m} not run (opt-in with `--methods`): about 1 s per candidate." for m in OPT_IN]
     lines += [
-        "- `HyperoptSearchCV` uses the library's `CachedTPE`; "
-        "`HyperoptSearchCV(hyperopt tpe.suggest)` is the same search with hyperopt's own "
+        '- `HyperoptSearchCV` is the default (`algo="auto"`: on this space the Gaussian '
+        "process for the first 200 candidates, then TPE); `HyperoptSearchCV(tpe)` uses the "
+        "library's `CachedTPE`; `HyperoptSearchCV(hyperopt tpe.suggest)` is the TPE search "
+        "with hyperopt's own "
         "`tpe.suggest` (identical proposals). Compare the two where they ran in the same "
         "invocation (`before_after/overhead.md`): in `results/` the latter may come from a later "
         "invocation, under another load of this shared machine.",
