@@ -81,11 +81,6 @@ class Dim:
     def normal(self) -> bool:
         return "normal" in self.kind
 
-    @property
-    def discrete(self) -> bool:
-        """Whether nearby features may decode to the same value."""
-        return self.categorical or self.q is not None
-
     # -- numeric parameters -------------------------------------------------
 
     def to_unit(self, value: np.ndarray) -> np.ndarray:
