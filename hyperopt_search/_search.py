@@ -561,21 +561,14 @@ class HyperoptSearchCV(BaseSearchCV):
 
     def _resolve_algo(self):
         """The suggest function of ``algo``, with this search's settings."""
-        n_gp = self._resolved_n_initial_points("gp")
         n_tpe = self._resolved_n_initial_points("tpe")
+        n_initial = {"gp": self._resolved_n_initial_points("gp"), "mtpe": n_tpe, "tpe": n_tpe}
+        gamma = self._tpe_gamma()
         if self.algo == "auto":
             return AutoAlgorithm(
-                resolve_algo("gp", n_gp),
-                resolve_algo("tpe", n_tpe, self._tpe_gamma()),
-                resolve_algo("mtpe", n_tpe),
+                *(resolve_algo(name, n_initial[name], gamma) for name in ("gp", "tpe", "mtpe"))
             )
-        if self.algo == "gp":
-            return resolve_algo("gp", n_gp)
-        if self.algo == "mtpe":
-            return resolve_algo("mtpe", n_tpe)
-        if self.algo == "tpe":
-            return resolve_algo("tpe", n_tpe, self._tpe_gamma())
-        return resolve_algo(self.algo, None)
+        return resolve_algo(self.algo, n_initial.get(self.algo), gamma)
 
     def _n_startup(self, optimizer: HyperoptOptimizer) -> int:
         """Model-free candidates a new search proposes first, in one round."""
