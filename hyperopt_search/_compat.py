@@ -27,6 +27,9 @@ only here, tested against the oldest and newest supported scikit-learn:
    candidate, refit, ``cv_results_``) exactly as after ``evaluate_candidates``.
    :func:`fit_context` reads those variables; they have the same names from
    scikit-learn 1.6 to 1.9.
+5. ``_fit_and_score`` stores its ``error_score`` argument itself as the score
+   of a failed fit or scorer: :func:`mark_failed_scores` passes a
+   :class:`FailedScore` there, so a failure is told from a real score.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from sklearn.model_selection import _search as _sklearn_search
 from sklearn.model_selection import _validation as _sklearn_validation
 
 __all__ = [
+    "FailedScore",
     "FitContext",
     "FitRecorder",
     "callback_task",
@@ -160,6 +164,41 @@ def evaluate(evaluate_candidates, params, *, cv, more_results, callback_ctx):
     return evaluate_candidates(params, cv=cv, more_results=more_results, **kwargs)
 
 
+# -- failed scores ---------------------------------------------------------------
+
+
+class FailedScore(float):
+    """``error_score`` standing in for a fit or a score that raised.
+
+    scikit-learn's ``_fit_and_score`` stores its ``error_score`` argument
+    itself as the score of a failed fit or scorer. A search passes a
+    ``FailedScore`` of the user's ``error_score`` there (see
+    :func:`mark_failed_scores`): ``cv_results_`` get the same number (it is
+    a float), and the search can tell a failure from a real score equal to
+    ``error_score``, in any worker process.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return (FailedScore, (float(self),))
+
+
+def mark_failed_scores(evaluate_candidates, error_score) -> None:
+    """Make the fits of this ``fit`` call mark failed scores as :class:`FailedScore`."""
+    cells = _cells(evaluate_candidates)
+    if "fit_and_score_kwargs" not in cells:
+        raise RuntimeError("BaseSearchCV.fit no longer prepares fit_and_score_kwargs")
+    kwargs = cells["fit_and_score_kwargs"].cell_contents
+    kwargs["error_score"] = FailedScore(error_score)
+
+
+def _cells(evaluate_candidates) -> dict[str, CellType]:
+    code = getattr(evaluate_candidates, "__code__", None)
+    names = code.co_freevars if code is not None else ()
+    return dict(zip(names, evaluate_candidates.__closure__ or (), strict=True))
+
+
 # -- the pipelined schedules: fits outside evaluate_candidates ------------------
 
 #: What ``evaluate_candidates`` (a closure inside ``BaseSearchCV.fit``) closes
@@ -250,9 +289,7 @@ class FitContext:
 
 def fit_context(evaluate_candidates) -> FitContext:
     """The :class:`FitContext` of the ``fit`` call that made ``evaluate_candidates``."""
-    code = getattr(evaluate_candidates, "__code__", None)
-    names = code.co_freevars if code is not None else ()
-    cells = dict(zip(names, evaluate_candidates.__closure__ or (), strict=True))
+    cells = _cells(evaluate_candidates)
     missing = [name for name in _FIT_LOCALS if name not in cells]
     if missing:
         import sklearn

@@ -9,6 +9,7 @@ touches them.
 
 from __future__ import annotations
 
+import copy
 import functools
 import weakref
 from collections.abc import Callable, Hashable
@@ -47,6 +48,9 @@ _PRIOR_RETRIES = 30
 _MAX_ENUMERATION = 200_000
 
 _SEED_HIGH = 2**31 - 1
+#: trials.attachments key: (generator state, number of trial ids) before each
+#: pending trial was proposed.
+_SNAPSHOTS = "hyperopt_search.before_proposal"
 
 
 @dataclass(frozen=True)
@@ -336,6 +340,9 @@ class HyperoptOptimizer:
 
     def _propose(self) -> tuple[dict, Hashable] | None:
         """A new trial doc and its candidate's key, or None when exhausted."""
+        # What an interrupted candidate gives back: the generator and the
+        # trial ids as they were before it was proposed (see discard_pending).
+        self._snapshot = (copy.deepcopy(self.rng.bit_generator.state), len(self.trials._ids))
         if self.space.size is not None and self.n_seen >= self.space.size:
             return None
         for algo, tries in ((self.algo, _MODEL_RETRIES), (rand.suggest, _PRIOR_RETRIES)):
@@ -360,6 +367,11 @@ class HyperoptOptimizer:
         ]
         if not unseen:
             return None
+        if self.space.truncated:
+            # An infinite discrete distribution: its most probable unseen
+            # values first, moving out into its tails.
+            log_prior = np.array([self.space.log_prior(vals) for vals, _ in unseen])
+            unseen = [unseen[i] for i in np.flatnonzero(log_prior >= log_prior.max() - 1e-9)]
         vals, key = unseen[self.rng.integers(len(unseen))]
         return self._new_doc(vals), key
 
@@ -369,6 +381,10 @@ class HyperoptOptimizer:
         self.trials.insert_trial_docs([doc])
         self.trials.refresh()
         self._seen.setdefault(key, doc["tid"])
+        snapshot = getattr(self, "_snapshot", None)
+        if snapshot is not None:
+            self.trials.attachments.setdefault(_SNAPSHOTS, {})[doc["tid"]] = snapshot
+            self._snapshot = None
         return Candidate(doc["tid"], self.space.decode(doc["misc"]["vals"]))
 
     def _new_doc(self, vals: dict[str, list]) -> dict:
@@ -405,6 +421,9 @@ class HyperoptOptimizer:
                 doc["result"] = {"status": STATUS_FAIL}
             else:
                 doc["result"] = {"status": STATUS_OK, "loss": float(loss)}
+        snapshots = self.trials.attachments.get(_SNAPSHOTS, {})
+        for tid in losses:
+            snapshots.pop(tid, None)
         self.trials.refresh()
 
     def pending(self) -> list[Candidate]:
@@ -416,7 +435,12 @@ class HyperoptOptimizer:
         ]
 
     def discard_pending(self) -> None:
-        """Forget proposed candidates that were never told (an interrupted round)."""
+        """Forget proposed candidates that were never told (an interrupted round).
+
+        The random generator and hyperopt's trial ids go back to where they
+        were before the first of them was proposed: continuing proposes what
+        an uninterrupted search would have.
+        """
         pending = [d for d in self.trials._dynamic_trials if d["state"] != JOB_STATE_DONE]
         if not pending:
             return
@@ -425,6 +449,14 @@ class HyperoptOptimizer:
             d for d in self.trials._dynamic_trials if d["tid"] not in dropped
         ]
         self._seen = {key: tid for key, tid in self._seen.items() if tid not in dropped}
+        snapshots = self.trials.attachments.get(_SNAPSHOTS, {})
+        first = min(dropped)
+        if first in snapshots:
+            rng_state, n_ids = snapshots[first]
+            self.rng.bit_generator.state = rng_state
+            self.trials._ids = {tid for tid in self.trials._ids if tid < n_ids}
+        for tid in dropped:
+            snapshots.pop(tid, None)
         self.trials.refresh()
 
     def add(self, params: dict[str, Any], loss: float | None) -> Candidate:

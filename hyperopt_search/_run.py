@@ -17,9 +17,10 @@ __all__ = ["FixedSplits", "Run"]
 class Run:
     """Book-keeping of one ``fit``: what it continues from and what it adds."""
 
-    def __init__(self, *, prior, signature, fingerprint, optimizer, cv):
+    def __init__(self, *, prior, signature, fingerprint, settings, optimizer, cv):
         self.signature = signature
         self.fingerprint = fingerprint
+        self.settings = settings
         self.optimizer = optimizer
         self.cv = cv
         self.recorder: _compat.FitRecorder | None = None
@@ -87,6 +88,7 @@ class Run:
             more_results={k: list(v) for k, v in self.more_results.items()},
             n_rounds=self.n_rounds,
             pending_rounds=dict(self.pending_rounds),
+            settings=dict(self.settings),
         )
 
 

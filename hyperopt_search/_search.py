@@ -8,6 +8,7 @@ import numbers
 import os
 import time
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -32,10 +33,13 @@ from ._run import FixedSplits, Run
 from ._space import SearchSpace, to_hyperopt_space
 from ._state import (
     SearchState,
+    check_checkpoint_path,
     data_fingerprint,
     load_checkpoint,
     save_checkpoint,
+    space_identity,
     space_signature,
+    stable_hash,
 )
 from ._stopping import StoppingRules
 
@@ -392,7 +396,7 @@ class HyperoptSearchCV(BaseSearchCV):
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "timeout": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "score_threshold": [numbers.Real, None],
+        "score_threshold": [Interval(numbers.Real, None, None, closed="neither"), None],
         "monitor": [callable, None],
         "warm_start": ["boolean"],
         "checkpoint": [str, os.PathLike, None],
@@ -485,10 +489,23 @@ class HyperoptSearchCV(BaseSearchCV):
         """
         # The data identity lets a continued search refuse different data.
         self._fit_fingerprint = data_fingerprint(X, y, params)
+        cv = self.cv
+        self._cv_one_shot = _is_one_shot_iterable(cv)
+        if self._cv_one_shot:
+            # A generator of splits (scikit-learn accepts "an iterable yielding
+            # (train, test) splits") would be used up by the first check_cv:
+            # read it once, and give scikit-learn and our folds the list. One
+            # already used up by an earlier fit continues with that fit's folds.
+            splits = list(cv)
+            previous = getattr(self, "_search_state", None)
+            if not splits and self.warm_start and previous is not None:
+                splits = list(previous.splits)
+            self.cv = splits
         try:
             return super().fit(X, y, **params)
         finally:
-            del self._fit_fingerprint
+            self.cv = cv
+            del self._fit_fingerprint, self._cv_one_shot
             self.__dict__.pop("_prior", None)
 
     # -- set-up, all before any fit ------------------------------------------
@@ -513,41 +530,69 @@ class HyperoptSearchCV(BaseSearchCV):
                 ) from exc
         return space
 
+    def _settings(self, space: SearchSpace) -> dict[str, str]:
+        """What makes the candidates' scores comparable, as stable hashes by name.
+
+        A continued search (``warm_start``, ``checkpoint``) must match every
+        one of them; only the budget, the stopping rules, the schedule and
+        the parallelism may change.
+        """
+        refit = self.refit if isinstance(self.refit, str) else None
+        return {
+            "estimator": stable_hash(clone(self.estimator)),
+            "param_distributions": space_identity(space),
+            "scoring": stable_hash(self.scoring),
+            "refit": stable_hash(refit),  # the optimised metric, with multi-metric scoring
+            # A generator of splits cannot be compared with an earlier one.
+            "cv": "one-shot iterable" if self._cv_one_shot else stable_hash(self.cv),
+            "return_train_score": stable_hash(bool(self.return_train_score)),
+            "error_score": stable_hash(repr(self.error_score)),
+        }
+
     def _prior_state(self, space: SearchSpace) -> SearchState | None:
-        """The state to continue from (checkpoint file, or previous fit), checked."""
+        """The state to continue from (checkpoint file, or previous fit), checked.
+
+        Everything is checked before any fit: a state that cannot be continued
+        raises, naming what differs, and a checkpoint file is left untouched.
+        """
+        settings = self._settings(space)
+        restart = (
+            "Fit with the settings and data it was started with, or start a new "
+            "search (warm_start=False, or another checkpoint path)."
+        )
         state, source = None, None
         if self.checkpoint is not None:
-            state = load_checkpoint(self.checkpoint)
             source = f"the checkpoint {os.fspath(self.checkpoint)!r}"
+            searches = load_checkpoint(self.checkpoint)
+            state = searches.get(self._fit_fingerprint)
+            # Other datasets' searches (outer folds of a nested CV) must share
+            # the settings: a file written by another search is refused.
+            for other in searches.values():
+                _check_settings(other, settings, source, restart)
         if state is None and self.warm_start:
             state, source = getattr(self, "_search_state", None), "the previous fit"
-        if state is None:
-            return None
-        restart = (
-            "Fit the data it was started on, or start a new search "
-            "(warm_start=False, or another checkpoint path)."
-        )
-        if state.data_fingerprint != self._fit_fingerprint:
-            raise ValueError(
-                f"Cannot continue the search of {source}: it was run on different "
-                f"data (X, y or fit parameters). {restart}"
-            )
+            if state is not None and state.data_fingerprint != self._fit_fingerprint:
+                raise ValueError(
+                    f"Cannot continue the search of {source}: it was run on different "
+                    f"data (X, y or fit parameters). {restart}"
+                )
+        if state is None or state.n_candidates == 0:
+            return None  # nothing finished to continue: a new search
+        _check_settings(state, settings, source, restart)
         if state.space_signature != space_signature(space):
             raise ValueError(
                 f"Cannot continue the search of {source}: it was run with different "
                 f"param_distributions. {restart}"
             )
-        if state.n_candidates >= self.n_iter:
-            raise ValueError(
-                f"The search of {source} already evaluated {state.n_candidates} "
-                f"candidates and n_iter={self.n_iter}: raise n_iter to continue it."
-            )
-        if space.size is not None and state.n_candidates >= space.size:
-            raise ValueError(
-                f"The search of {source} already evaluated all {space.size} "
-                "candidates of the search space: there is nothing left to continue."
-            )
         return state
+
+    def _finished_before(self, prior: SearchState, space: SearchSpace, rules, scores):
+        """Why a continued search has nothing left to do, if it has not."""
+        if prior.n_candidates >= self.n_iter:
+            return "n_iter"
+        if space.size is not None and prior.n_candidates >= space.size:
+            return "exhausted"
+        return rules.after_round(scores)
 
     def _tpe_gamma(self) -> float:
         """TPE's gamma: 0.5 from 40 candidates on, hyperopt's 0.25 below.
@@ -609,12 +654,15 @@ class HyperoptSearchCV(BaseSearchCV):
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
         """Ask hyperopt for rounds of candidates until a stopping rule holds."""
         space = self._check_space()
+        if self.checkpoint is not None:
+            check_checkpoint_path(self.checkpoint)
         prior = self._prior_state(space)
         optimizer = self._make_optimizer(space, prior)
         run = Run(
             prior=prior,
             signature=space_signature(space),
             fingerprint=self._fit_fingerprint,
+            settings=self._settings(space),
             optimizer=optimizer,
             cv=FixedSplits(
                 self.cv,
@@ -623,14 +671,22 @@ class HyperoptSearchCV(BaseSearchCV):
             ),
         )
         self._prior = prior  # read by _format_results
+        if self.error_score != "raise":
+            # A fit or a score that raised gets a FailedScore: hyperopt is
+            # told a failure, never the number error_score stands for.
+            with contextlib.suppress(RuntimeError):
+                _compat.mark_failed_scores(evaluate_candidates, self.error_score)
         self.search_space_ = space
         self.trials_ = optimizer.trials
         self.n_candidates_ = run.n_candidates
         self.stop_reason_ = "n_iter"
+        rules = StoppingRules(self.n_iter_no_change, self.tol, self.score_threshold, self.timeout)
         if prior is not None:
             prior_fits = _by_candidate(prior.outs, len(prior.splits))
             run.scores = [self._candidate_score(fits) for fits in prior_fits]
-        rules = StoppingRules(self.n_iter_no_change, self.tol, self.score_threshold, self.timeout)
+            if done := self._finished_before(prior, space, rules, run.scores):
+                self._reload(evaluate_candidates, run, done)
+                return
         start = time.monotonic()
         try:
             with (
@@ -658,6 +714,31 @@ class HyperoptSearchCV(BaseSearchCV):
             self._keep_partial_results(run.current_results())
             raise
         self._search_state = run.state()
+        self._report_stop()
+
+    def _reload(self, evaluate_candidates, run: Run, reason: str) -> None:
+        """A continued search with nothing left to do: its results, no new fit.
+
+        Re-running a finished script with its ``checkpoint`` (or fitting again
+        with ``warm_start=True`` and the same ``n_iter``) gives the finished
+        search: ``cv_results_`` from the saved results, and the refit of the
+        best candidate.
+        """
+        prior = self._prior
+        context = run.context = _compat.fit_context(evaluate_candidates)
+        context.add(prior.params, prior.outs, prior.more_results)
+        self._prior = None  # its candidates are fit's own now
+        context.results()
+        self.stop_reason_ = reason
+        self._search_state = run.state()
+        if self.checkpoint is None and reason == "n_iter":
+            warnings.warn(
+                f"warm_start=True with n_iter={self.n_iter}, which the previous fit "
+                f"already evaluated ({prior.n_candidates} candidates): no new "
+                "candidate was evaluated. Raise n_iter to continue the search.",
+                UserWarning,
+                stacklevel=5,
+            )
         self._report_stop()
 
     def _search_rounds(self, evaluate_candidates, run: Run, rules, start, search_ctx) -> None:
@@ -778,7 +859,7 @@ class HyperoptSearchCV(BaseSearchCV):
         """Tell hyperopt one finished candidate; record it; checkpoint; report."""
         candidate = evaluation.candidate
         score = self._candidate_score(outs)
-        run.optimizer.tell({candidate.tid: _loss(score, outs)})
+        run.optimizer.tell({candidate.tid: _loss(score, outs, self.refit)})
         run.pending_rounds.pop(candidate.tid, None)
         more_results = {"hyperopt_round": [evaluation.round], "hyperopt_tid": [candidate.tid]}
         run.context.add([candidate.params], outs, more_results)
@@ -828,7 +909,7 @@ class HyperoptSearchCV(BaseSearchCV):
         scores = [self._candidate_score(candidate_fits) for candidate_fits in fits]
         run.optimizer.tell(
             {
-                candidate.tid: _loss(score, candidate_fits)
+                candidate.tid: _loss(score, candidate_fits, self.refit)
                 for candidate, score, candidate_fits in zip(batch, scores, fits, strict=True)
             }
         )
@@ -912,6 +993,12 @@ class HyperoptSearchCV(BaseSearchCV):
                 f"The search space has only {self.n_candidates_} distinct candidates, "
                 f"fewer than n_iter={self.n_iter}; each was evaluated once."
             )
+            if truncated := self.search_space_.truncated:
+                message += (
+                    f" The distributions of {', '.join(map(repr, truncated))} have an "
+                    "infinite support, but their other values have probabilities "
+                    "below 1e-12 and cannot be proposed."
+                )
             warnings.warn(message, UserWarning, stacklevel=5)
         if self.verbose > 0:
             print(
@@ -943,7 +1030,35 @@ def _objective_key(scores: dict, refit) -> str:
     return refit if isinstance(refit, str) and refit in scores else next(iter(scores))
 
 
-def _loss(score: float, outs: list[dict]) -> float | None:
-    """hyperopt's loss for a candidate: ``-score``, or None when a fit failed."""
-    failed = any(out["fit_error"] is not None for out in outs)
-    return None if failed or not np.isfinite(score) else -score
+def _loss(score: float, outs: list[dict], refit) -> float | None:
+    """hyperopt's loss for a candidate: ``-score``, or None when a fit or score failed.
+
+    A failed fit or score is a failure whatever ``error_score`` is: its
+    ``error_score`` (a :class:`~._compat.FailedScore`) is never told as a score.
+    """
+    for out in outs:
+        value = out["test_scores"]
+        if isinstance(value, dict):
+            value = value[_objective_key(value, refit)]
+        if out["fit_error"] is not None or isinstance(value, _compat.FailedScore):
+            return None
+    return None if not np.isfinite(score) else -score
+
+
+def _is_one_shot_iterable(cv: Any) -> bool:
+    """Whether ``cv`` is an iterator of splits that can be read only once."""
+    return isinstance(cv, Iterator) and not hasattr(cv, "split")
+
+
+def _check_settings(state: SearchState, settings: dict[str, str], source: str, restart: str):
+    """Raise when ``state`` was run with other settings, naming them."""
+    if state.settings is None:  # a checkpoint of version 0.1: not recorded
+        return
+    changed = [name for name, value in settings.items() if state.settings.get(name) != value]
+    if changed:
+        raise ValueError(
+            f"Cannot continue the search of {source}: it was run with another "
+            f"{', '.join(changed)}, so its scores are not comparable with new ones "
+            "(only settings that leave the scores alone may change: n_iter, the "
+            f"stopping rules, algo, batch_size, schedule, n_jobs, ...). {restart}"
+        )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -37,6 +37,9 @@ BRANCH_LABEL = "__branch__"
 _EPS = 1e-12
 # Discrete quantile dimensions with a wider support count as infinite.
 _MAX_ENUMERATED = 100_000
+# Finite spaces of several branches up to this size count their distinct
+# candidates exactly (the same point may be in two branches).
+_MAX_COUNTED = 20_000
 
 Vals = Mapping[str, list]
 """hyperopt's ``misc["vals"]``: label -> ``[raw value]``, or ``[]`` if inactive."""
@@ -328,7 +331,13 @@ class Quantile(Dimension):
         if not self.discrete:
             return None
         low, high = self.dist.support()
-        if not (np.isfinite(low) and np.isfinite(high)) or high - low > _MAX_ENUMERATED:
+        # An infinite support ends, for us, where the quantiles stop telling
+        # values apart: the rest have probabilities below 1e-12.
+        if not np.isfinite(low):
+            low = self.dist.ppf(_EPS)
+        if not np.isfinite(high):
+            high = self.dist.ppf(1.0 - _EPS)
+        if high - low > _MAX_ENUMERATED:
             return None
         return tuple(
             k
@@ -339,6 +348,17 @@ class Quantile(Dimension):
     @property
     def n_values(self) -> int | None:
         return None if self._reachable is None else len(self._reachable)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether an infinite discrete support was cut where quantiles end."""
+        return self.discrete and not all(np.isfinite(self.dist.support()))
+
+    def log_prior(self, vals: Vals) -> float:
+        """Log-probability of the decoded value (discrete distributions)."""
+        if not self.discrete:
+            return 0.0
+        return float(self.dist.logpmf(self.decode(vals)))
 
     def raw_values(self) -> Iterator[dict[str, Any]]:
         for value in self._reachable:
@@ -479,9 +499,32 @@ class SearchSpace:
 
     @cached_property
     def size(self) -> int | None:
-        """Number of distinct candidates, or None when infinite or unknown."""
+        """Number of distinct candidates, or None when infinite or unknown.
+
+        Candidates are distinct by their parameters: the same point in two
+        dicts of a list of dicts counts once.
+        """
         sizes = [branch.n_values for branch in self.branches]
-        return None if None in sizes else sum(sizes)
+        if None in sizes:
+            return None
+        if len(self.branches) == 1 or sum(sizes) > _MAX_COUNTED:
+            return sum(sizes)
+        return len({self.key(vals) for vals in self.iter_vals()})
+
+    @cached_property
+    def truncated(self) -> tuple[str, ...]:
+        """Parameters whose infinite discrete support counts only representable values."""
+        return tuple(
+            dim.name
+            for branch in self.branches
+            for dim in branch.dimensions
+            if isinstance(dim, Quantile) and dim.truncated
+        )
+
+    def log_prior(self, vals: Vals) -> float:
+        """Log prior probability of the discrete distributions' values in ``vals``."""
+        branch = self.branches[self._branch_index(vals)]
+        return sum(dim.log_prior(vals) for dim in branch.dimensions if isinstance(dim, Quantile))
 
     def _branch_index(self, vals: Vals) -> int:
         if not self._has_choice:
@@ -506,9 +549,12 @@ class SearchSpace:
         return {dim.name: dim.decode(vals) for dim in branch.dimensions}
 
     def key(self, vals: Vals) -> tuple:
-        """A hashable identity of the decoded candidate (for deduplication)."""
-        index = self._branch_index(vals)
-        return (index, *(dim.key(vals) for dim in self.branches[index].dimensions))
+        """A hashable identity of the decoded candidate (for deduplication).
+
+        Equal parameter dicts have equal keys, whichever branch they come
+        from: ``1`` and ``1.0`` are equal, ``True`` and ``1`` are not.
+        """
+        return value_key(self.decode(vals))
 
     def encode(self, params: Mapping[str, Any]) -> dict[str, list]:
         """hyperopt ``vals`` for a known parameter dict (inverse of :meth:`decode`).
@@ -542,7 +588,7 @@ class SearchSpace:
 
     def iter_vals(self) -> Iterator[dict[str, list]]:
         """Every distinct candidate as hyperopt ``vals`` (finite spaces only)."""
-        if self.size is None:
+        if any(branch.n_values is None for branch in self.branches):
             raise ValueError("the search space is not finite")
         for index, branch in enumerate(self.branches):
             head = {BRANCH_LABEL: index} if self._has_choice else {}
@@ -677,15 +723,18 @@ def _to_dimension(name: str, label: str, value: Any) -> Dimension:
                 f"one-dimensional, got shape {value.shape}."
             )
         value = value.tolist()  # native Python scalars
-    if isinstance(value, list | tuple):
-        if len(value) == 0:
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        # Any sequence scikit-learn accepts (list, tuple, range, ...). Equal
+        # values are one candidate: 1 and 1.0, two equal dicts.
+        options = _distinct([_native(v) for v in value])
+        if len(options) == 0:
             raise ValueError(
                 f"Parameter {name!r} in param_distributions has an empty list of "
                 "values; give at least one value."
             )
-        if len(value) == 1:
-            return Constant(name, label, value=value[0])
-        return Categorical(name, label, options=tuple(value))
+        if len(options) == 1:
+            return Constant(name, label, value=options[0])
+        return Categorical(name, label, options=tuple(options))
     if _is_frozen_scipy(value):
         return _scipy_dimension(name, label, value)
     raise TypeError(
@@ -703,6 +752,15 @@ def _is_frozen_scipy(value: Any) -> bool:
 def _scipy_dimension(name: str, label: str, dist: Any) -> Dimension:
     family = dist.dist.name
     low, high = (float(x) for x in dist.support())
+    if math.isnan(low) or math.isnan(high):
+        # scipy answers nan for invalid parameters (a scale of 0, loguniform
+        # with a bound <= 0, randint with high <= low, ...).
+        raise ValueError(
+            f"Parameter {name!r} in param_distributions is scipy.stats."
+            f"{_dist_repr(dist)}, whose parameters are invalid for this "
+            "distribution (scipy gives it no support): check its bounds, "
+            "scale and shape parameters."
+        )
     if family == "uniform":
         return Real(name, label, low=low, high=high)
     if family in {"loguniform", "reciprocal"} and low > 0:
@@ -748,6 +806,48 @@ def _expression_labels(expr: Apply) -> tuple[str, ...]:
 # --------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------
+
+
+def value_key(value: Any) -> Any:
+    """A hashable key under which equal parameter values (and dicts of them) collide.
+
+    Examples
+    --------
+    >>> value_key({"C": 1, "w": {0: 1}}) == value_key({"w": {0: 1.0}, "C": 1.0})
+    True
+    >>> value_key(True) == value_key(1)
+    False
+    """
+    if isinstance(value, bool | np.bool_):
+        return ("bool", bool(value))
+    if isinstance(value, numbers.Number):
+        value = _native(value)
+        if isinstance(value, float) and math.isnan(value):
+            return ("nan",)
+        return ("number", value)
+    if isinstance(value, str | bytes) or value is None:
+        return ("atom", value)
+    if isinstance(value, Mapping):
+        items = [(value_key(k), value_key(v)) for k, v in value.items()]
+        return ("map", tuple(sorted(items, key=repr)))
+    if isinstance(value, list | tuple):
+        return ("seq", type(value).__name__, tuple(value_key(v) for v in value))
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    try:
+        hash(value)
+    except TypeError:
+        return ("repr", type(value).__qualname__, repr(value))
+    return ("object", value)
+
+
+def _distinct(values: list) -> list:
+    """``values`` without repeats (see :func:`_same_value`), first one kept."""
+    kept: list = []
+    for value in values:
+        if not any(_same_value(value, other) for other in kept):
+            kept.append(value)
+    return kept
 
 
 def _same_value(a: Any, b: Any) -> bool:

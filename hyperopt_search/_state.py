@@ -5,6 +5,13 @@ the candidates evaluated so far (to rebuild ``cv_results_`` without refitting
 them), hyperopt's trials, the random generator and the folds. It lives on the
 fitted estimator (``warm_start=True`` continues from it) and, when a
 ``checkpoint`` path is given, in a file written atomically after every round.
+
+A checkpoint file holds one search per dataset, keyed by the data's
+fingerprint: under ``cross_val_score`` or any nested cross-validation, the
+clones fitted on each outer training set keep their own searches in the same
+file, and a re-run resumes (or simply reloads) each of them. Writes are
+serialised by a lock file next to the checkpoint where the platform has
+``fcntl`` (a process killed while holding it releases it).
 """
 
 from __future__ import annotations
@@ -12,21 +19,32 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 from hyperopt import Trials
+from joblib.hashing import NumpyHasher
 
-from ._space import SearchSpace
+from ._space import Categorical, Constant, Expression, SearchSpace
 
-__all__ = ["SearchState", "data_fingerprint", "load_checkpoint", "save_checkpoint"]
+__all__ = [
+    "SearchState",
+    "check_checkpoint_path",
+    "data_fingerprint",
+    "load_checkpoint",
+    "save_checkpoint",
+    "space_identity",
+    "stable_hash",
+]
 
 _FORMAT = "hyperopt-search checkpoint"
-_VERSION = 1
+#: Version 1 held one search; version 2 holds one search per dataset.
+_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 
 
 @dataclass
@@ -57,6 +75,10 @@ class SearchState:
         Number of rounds evaluated (or started, by a pipelined schedule).
     pending_rounds : dict of int to int, optional
         The round of each pending trial, by trial id.
+    settings : dict of str to str, optional
+        A stable hash of each setting that makes the candidates' scores
+        comparable (estimator, scoring, cv, ...): a continued search must
+        match all of them. None in checkpoints written before version 0.2.
     """
 
     space_signature: tuple
@@ -69,6 +91,7 @@ class SearchState:
     more_results: dict[str, list] = field(default_factory=dict)
     n_rounds: int = 0
     pending_rounds: dict[int, int] | None = None
+    settings: dict[str, str] | None = None
 
     @property
     def n_candidates(self) -> int:
@@ -83,32 +106,162 @@ def space_signature(space: SearchSpace) -> tuple:
     )
 
 
+def space_identity(space: SearchSpace) -> str:
+    """A process-independent hash of a search space: its bounds and options too.
+
+    Two spaces with the same names but other bounds, options or constants
+    differ. Distributions enter by family and parameters, options and
+    constants by value.
+    """
+    parts = []
+    for branch in space.branches:
+        for dim in branch.dimensions:
+            if isinstance(dim, Categorical):
+                what = stable_hash(dim.options)
+            elif isinstance(dim, Constant):
+                what = stable_hash(dim.value)
+            elif isinstance(dim, Expression):
+                what = str(dim.expression)
+            else:
+                what = dim.describe()
+            parts.append((type(dim).__name__, dim.name, dim.label, what))
+        parts.append("|")
+    return stable_hash(parts)
+
+
+class _StableHasher(NumpyHasher):
+    """joblib's hasher, with a stable stand-in for what cannot be pickled.
+
+    A local function, a lambda or an open file among the fit parameters is
+    hashed by its type, qualified name and bytecode instead of failing; numpy
+    arrays are still hashed once, by their bytes.
+    """
+
+    def save(self, obj):
+        try:
+            return super().save(obj)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            if isinstance(obj, dict | list | tuple | set):
+                raise  # the failing item is replaced deeper down
+            return super().save(_stand_in(obj))
+
+
+def _stand_in(obj: Any) -> tuple:
+    code = getattr(obj, "__code__", None)
+    return (
+        "unpicklable",
+        type(obj).__qualname__,
+        getattr(obj, "__module__", None),
+        getattr(obj, "__qualname__", None),
+        getattr(code, "co_code", None),
+        _stable_repr(obj) if code is None else None,
+    )
+
+
+def _stable_repr(obj: Any) -> str:
+    """``repr`` without memory addresses, which differ between processes."""
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(obj))
+
+
+def stable_hash(obj: Any) -> str:
+    """A hash of ``obj`` that is the same in every process, pickleable or not.
+
+    Examples
+    --------
+    >>> stable_hash({"C": [1, 2]}) == stable_hash({"C": [1, 2]})
+    True
+    >>> stable_hash(lambda x: x) == stable_hash(lambda x: x)
+    True
+    """
+    return _StableHasher(hash_name="md5").hash(obj)
+
+
 def data_fingerprint(X: Any, y: Any, params: dict) -> str:
-    """Hash of the data a search is fitted on (X, y and fit parameters)."""
-    return joblib.hash((X, y, params))
+    """Hash of the data a search is fitted on (X, y and fit parameters).
+
+    Fit parameters that cannot be pickled (a local callback function) are
+    hashed by a stable stand-in (see :func:`stable_hash`).
+    """
+    return stable_hash((X, y, params))
+
+
+def check_checkpoint_path(path: str | os.PathLike) -> None:
+    """Raise a ``ValueError`` naming ``checkpoint`` when ``path`` cannot be written.
+
+    Called before any fit: a missing folder, a folder that is a file, a path
+    that is a folder, or a folder without write permission.
+    """
+    path = Path(path)
+    problem = None
+    if path.is_dir():
+        problem = "is a folder; give the path of a file"
+    elif not path.parent.exists():
+        problem = f"is in the folder {str(path.parent)!r}, which does not exist"
+    elif not path.parent.is_dir():
+        problem = f"is under {str(path.parent)!r}, which is not a folder"
+    elif not os.access(path.parent, os.W_OK | os.X_OK):
+        problem = f"is in the folder {str(path.parent)!r}, which is not writable"
+    elif path.exists() and not os.access(path, os.R_OK):
+        problem = "exists but cannot be read"
+    if problem is not None:
+        raise ValueError(f"checkpoint={os.fspath(path)!r} {problem}.")
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on ``path``'s lock file (where ``fcntl`` exists)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: writes are atomic, but not serialised
+        yield False
+        return
+    lock_path = path.parent / f".{path.name}.lock"
+    with open(lock_path, "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete temporaries of ``path`` left by a process killed while writing."""
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.[^.]+\.tmp$")
+    for entry in path.parent.iterdir():
+        if pattern.match(entry.name):
+            with contextlib.suppress(OSError):
+                entry.unlink()
 
 
 def save_checkpoint(path: str | os.PathLike, state: SearchState) -> None:
-    """Write ``state`` to ``path`` atomically: a temporary file, then a rename.
+    """Store ``state`` in the checkpoint ``path``, next to other datasets' searches.
 
-    A process killed while writing leaves the previous checkpoint intact.
+    The file is rewritten atomically: a temporary file, then a rename. A
+    process killed while writing leaves the previous checkpoint intact, and
+    the next write removes its temporary file.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            pickle.dump({"format": _FORMAT, "version": _VERSION, "state": state}, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with _locked(path) as locked:
+        if locked:  # no other writer: any temporary of ours is stale
+            _remove_stale_temporaries(path)
+        searches = load_checkpoint(path)
+        searches[state.data_fingerprint] = state
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                payload = {"format": _FORMAT, "version": _VERSION, "searches": searches}
+                pickle.dump(payload, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
-def load_checkpoint(path: str | os.PathLike) -> SearchState | None:
-    """The state saved at ``path``, or None when there is no such file.
+def load_checkpoint(path: str | os.PathLike) -> dict[str, SearchState]:
+    """The searches saved at ``path``, by data fingerprint; empty without a file.
 
     Raises
     ------
@@ -117,7 +270,7 @@ def load_checkpoint(path: str | os.PathLike) -> SearchState | None:
     """
     path = Path(path)
     if not path.exists():
-        return None
+        return {}
     try:
         with path.open("rb") as file:
             payload = pickle.load(file)
@@ -128,10 +281,13 @@ def load_checkpoint(path: str | os.PathLike) -> SearchState | None:
             f"checkpoint ({type(exc).__name__}: {exc}). It was left untouched: "
             "delete it, or pass another checkpoint path, to start a new search."
         ) from exc
-    if not ok or payload.get("version") != _VERSION:
+    if not ok or payload.get("version") not in _READABLE_VERSIONS:
         raise ValueError(
             f"The file {str(path)!r} is not a hyperopt-search checkpoint of version "
             f"{_VERSION}. It was left untouched: delete it, or pass another "
             "checkpoint path, to start a new search."
         )
-    return payload["state"]
+    if payload["version"] == 1:
+        state = payload["state"]
+        return {state.data_fingerprint: state}
+    return dict(payload["searches"])

@@ -10,28 +10,34 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.stats import loguniform, uniform
+from scipy.stats import uniform
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_iris
-from sklearn.linear_model import LogisticRegression
 
 from hyperopt_search import HyperoptSearchCV
+from hyperopt_search._state import load_checkpoint
 from hyperopt_search._stopping import candidates_without_improvement
 
 X, y = load_iris(return_X_y=True)
 
 
 class ScoreIsP(ClassifierMixin, BaseEstimator):
-    """Scores ``p``; logs every fit; raises KeyboardInterrupt for ``p > interrupt_above``."""
+    """Scores ``p``; logs every fit; raises KeyboardInterrupt for ``p > interrupt_above``.
+
+    ``ScoreIsP.interrupts = False`` turns the interrupts off without changing
+    the estimator (a continued search must keep the estimator it started with).
+    """
 
     fitted: list = []  # a deliberate class-level log: tests run with n_jobs=1
+    interrupts = True
 
     def __init__(self, p=0.0, interrupt_above=None):
         self.p = p
         self.interrupt_above = interrupt_above
 
     def fit(self, X, y):
-        if self.interrupt_above is not None and self.p > self.interrupt_above:
+        above = self.interrupt_above is not None and self.p > self.interrupt_above
+        if above and ScoreIsP.interrupts:
             raise KeyboardInterrupt
         ScoreIsP.fitted.append(self.p)
         self.classes_ = np.unique(y)
@@ -47,9 +53,10 @@ class ScoreIsP(ClassifierMixin, BaseEstimator):
 @pytest.fixture(autouse=True)
 def _clear_fit_log():
     ScoreIsP.fitted.clear()
+    ScoreIsP.interrupts = True
 
 
-def _search(**kwargs):
+def _search(estimator=None, param_distributions=None, **kwargs):
     params = {
         "n_iter": 20,
         "n_initial_points": 4,
@@ -58,7 +65,11 @@ def _search(**kwargs):
         "random_state": 0,
         **kwargs,
     }
-    return HyperoptSearchCV(ScoreIsP(), {"p": uniform(0, 1)}, **params)
+    return HyperoptSearchCV(
+        ScoreIsP() if estimator is None else estimator,
+        {"p": uniform(0, 1)} if param_distributions is None else param_distributions,
+        **params,
+    )
 
 
 # -- stopping rules ------------------------------------------------------------
@@ -175,14 +186,76 @@ def test_warm_start_on_different_data_is_an_error():
 def test_warm_start_with_another_space_is_an_error():
     search = _search(n_iter=4).fit(X, y)
     search.set_params(n_iter=8, warm_start=True, param_distributions={"p": [0.1, 0.2, 0.3]})
-    with pytest.raises(ValueError, match="different param_distributions"):
+    with pytest.raises(ValueError, match="another param_distributions"):
         search.fit(X, y)
 
 
-def test_warm_start_without_a_larger_budget_is_an_error():
+@pytest.mark.parametrize(
+    "changed, setting",
+    [
+        ({"param_distributions": {"p": uniform(0, 0.5)}}, "param_distributions"),
+        ({"estimator": ScoreIsP(interrupt_above=2.0)}, "estimator"),
+        ({"scoring": "accuracy"}, "scoring"),
+        ({"scoring": {"a": "accuracy", "b": "f1_macro"}, "refit": "a"}, "scoring, refit"),
+        ({"cv": 3}, "cv"),
+        ({"return_train_score": True}, "return_train_score"),
+        ({"error_score": -1.0}, "error_score"),
+    ],
+)
+def test_a_continued_search_refuses_settings_that_change_the_scores(changed, setting, tmp_path):
+    # Regression (issue 12, 1 and 2): a changed setting mixed incomparable
+    # scores, or fitted every new candidate and then crashed and overwrote
+    # the checkpoint. Now fit raises first, naming the setting, and nothing
+    # is fitted or written.
+    path = tmp_path / "search.ckpt"
+    first = _search(n_iter=4, checkpoint=path).fit(X, y)
+    content = path.read_bytes()
+    results = first.cv_results_
+    ScoreIsP.fitted.clear()
+    message = f"it was run with another {setting}, so its scores"
+    with pytest.raises(ValueError, match=message):
+        _search(n_iter=8, checkpoint=path, **changed).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        first.set_params(n_iter=8, warm_start=True, checkpoint=None, **changed).fit(X, y)
+    assert ScoreIsP.fitted == []
+    assert path.read_bytes() == content
+    assert first.cv_results_ is results and first.n_candidates_ == 4
+
+
+def test_a_continued_search_may_change_what_leaves_the_scores_alone(tmp_path):
     search = _search(n_iter=4).fit(X, y)
-    with pytest.raises(ValueError, match="raise n_iter"):
+    search.set_params(
+        warm_start=True, n_iter=8, batch_size=4, n_jobs=2, verbose=0, n_iter_no_change=50
+    ).fit(X, y)
+    assert search.n_candidates_ == 8
+
+
+def test_warm_start_without_a_larger_budget_reloads_the_finished_search():
+    # Regression (issue 12, 4): the same n_iter again raised "already evaluated".
+    search = _search(n_iter=4).fit(X, y)
+    results = search.cv_results_
+    ScoreIsP.fitted.clear()
+    with pytest.warns(UserWarning, match="no new candidate was evaluated"):
         search.set_params(warm_start=True).fit(X, y)
+    assert ScoreIsP.fitted == [search.best_params_["p"]]  # only the refit
+    assert search.cv_results_["params"] == results["params"]
+    np.testing.assert_array_equal(
+        search.cv_results_["mean_test_score"], results["mean_test_score"]
+    )
+    assert search.n_candidates_ == 4 and search.stop_reason_ == "n_iter"
+
+
+def test_an_error_in_the_first_round_then_warm_start_runs_the_whole_search():
+    # Regression (issue 12, 3): KeyError 'hyperopt_round' after fitting
+    # everything, then "the budget is used".
+    search = _search(n_iter=6, estimator=ScoreIsP(interrupt_above=-1.0))
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X, y)
+    assert search.n_candidates_ == 0
+    ScoreIsP.interrupts = False
+    search.set_params(warm_start=True).fit(X, y)
+    assert search.n_candidates_ == 6
+    assert search.cv_results_["params"] == _search(n_iter=6).fit(X, y).cv_results_["params"]
 
 
 def test_warm_start_false_starts_over():
@@ -219,10 +292,55 @@ def test_keyboard_interrupt_keeps_finished_rounds_and_warm_start_continues():
     loaded = pickle.loads(pickle.dumps(search))
     before = list(loaded.cv_results_["params"])
     ScoreIsP.fitted.clear()
-    loaded.set_params(warm_start=True, n_iter=done + 4, estimator=ScoreIsP()).fit(X, y)
+    ScoreIsP.interrupts = False
+    loaded.set_params(warm_start=True, n_iter=done + 4).fit(X, y)
     assert loaded.cv_results_["params"][:done] == before
     assert loaded.n_candidates_ == done + 4
     assert len(ScoreIsP.fitted) == 4 * 2 + 1
+
+
+def test_an_interrupted_then_continued_search_proposes_the_uninterrupted_sequence():
+    # Regression (issue 12, 16): the round in flight had advanced the random
+    # generator, so the continued search went elsewhere.
+    def search():
+        return _search(n_iter=40, estimator=ScoreIsP(interrupt_above=0.99))
+
+    interrupted = search()
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(X, y)
+    done = interrupted.n_candidates_
+    assert 4 <= done < 40
+    ScoreIsP.interrupts = False
+    interrupted.set_params(warm_start=True).fit(X, y)
+    uninterrupted = search().fit(X, y)
+    assert interrupted.cv_results_["params"] == uninterrupted.cv_results_["params"]
+    assert interrupted.trials_.tids == uninterrupted.trials_.tids
+
+
+class ScoreFails(ScoreIsP):
+    """Like ScoreIsP, but its ``score`` raises for ``p > 0.5``."""
+
+    def score(self, X, y):
+        if self.p > 0.5:
+            raise ValueError("cannot score")
+        return self.p
+
+
+@pytest.mark.parametrize("schedule", ["rounds", "ordered"])
+def test_a_score_error_is_a_failed_candidate_whatever_error_score_is(schedule):
+    # Regression (issue 12, 5): with error_score=-1 a candidate whose score
+    # raised was told to hyperopt as a real loss of 1.0.
+    search = _search(n_iter=10, estimator=ScoreFails(), error_score=-1, schedule=schedule)
+    with pytest.warns(UserWarning, match="Scoring failed"):
+        search.fit(X, y)
+    failed = np.array([p["p"] > 0.5 for p in search.cv_results_["params"]])
+    assert failed.any() and (~failed).any()
+    np.testing.assert_array_equal(search.cv_results_["mean_test_score"][failed], -1.0)
+    statuses = [trial["result"]["status"] for trial in search.trials_.trials]
+    assert statuses == ["fail" if f else "ok" for f in failed]
+    # A real score equal to error_score is a score.
+    real = _search(n_iter=2, param_distributions={"p": [-1.0, 0.2]}, error_score=-1).fit(X, y)
+    assert all(t["result"]["status"] == "ok" for t in real.trials_.trials)
 
 
 def test_fitted_search_pickles_and_continues_where_it_stopped():
@@ -268,18 +386,72 @@ def test_a_corrupt_checkpoint_is_an_error_and_is_left_untouched(tmp_path):
         _search(n_iter=4, checkpoint=path).fit(X, y)
 
 
-def test_a_checkpoint_of_other_data_is_an_error_and_is_left_untouched(tmp_path):
+def test_a_checkpoint_keeps_one_search_per_dataset_for_nested_cv(tmp_path):
+    # Regression (issue 12, 4): under cross_val_score, the second outer fold
+    # failed with "different data". Each outer fold's search now has its own
+    # entry in the file, and a re-run reloads all of them, refitting no
+    # candidate.
+    from sklearn.model_selection import cross_val_score
+
+    path = tmp_path / "nested.ckpt"
+    search = _search(n_iter=4, checkpoint=path)
+    first = cross_val_score(search, X, y, cv=3)
+    assert len(load_checkpoint(path)) == 3
+    ScoreIsP.fitted.clear()
+    again = cross_val_score(search, X, y, cv=3)
+    np.testing.assert_array_equal(again, first)
+    assert len(ScoreIsP.fitted) == 3  # the three refits, no candidate
+
+
+def test_rerunning_a_finished_script_with_its_checkpoint_gives_the_fitted_search(tmp_path):
+    # Regression (issue 12, 4): "already evaluated 8 candidates and n_iter=8".
     path = tmp_path / "search.ckpt"
+    finished = _search(n_iter=8, checkpoint=path).fit(X, y)
+    ScoreIsP.fitted.clear()
+    rerun = _search(n_iter=8, checkpoint=path).fit(X, y)
+    assert ScoreIsP.fitted == [finished.best_params_["p"]]  # the refit only
+    assert rerun.cv_results_["params"] == finished.cv_results_["params"]
+    assert rerun.best_params_ == finished.best_params_
+    assert rerun.stop_reason_ == "n_iter"
+    # An early stop holds again on re-run: no new candidate either.
+    stopped = _search(n_iter=200, n_iter_no_change=3, checkpoint=tmp_path / "b.ckpt").fit(X, y)
+    ScoreIsP.fitted.clear()
+    rerun = _search(n_iter=200, n_iter_no_change=3, checkpoint=tmp_path / "b.ckpt").fit(X, y)
+    assert len(ScoreIsP.fitted) == 1 and rerun.n_candidates_ == stopped.n_candidates_
+    assert rerun.stop_reason_ == "n_iter_no_change"
+
+
+@pytest.mark.parametrize(
+    "make_path, problem",
+    [
+        (lambda tmp: tmp / "missing" / "search.ckpt", "does not exist"),
+        (lambda tmp: tmp / "a-file" / "search.ckpt", "which is not a folder"),
+        (lambda tmp: tmp, "is a folder"),
+    ],
+)
+def test_an_unwritable_checkpoint_is_an_error_before_any_fit(make_path, problem, tmp_path):
+    # Regression (issue 12, 10): reported after the first round, naming a
+    # temporary file.
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ValueError, match=f"checkpoint=.*{problem}"):
+        _search(n_iter=4, checkpoint=make_path(tmp_path)).fit(X, y)
+    assert ScoreIsP.fitted == []
+
+
+def test_a_stale_temporary_file_is_removed_on_the_next_write(tmp_path):
+    # Regression (issue 12, 15): a kill during a write left it forever.
+    path = tmp_path / "search.ckpt"
+    stale = tmp_path / ".search.ckpt.k1ll3d.tmp"
+    stale.write_bytes(b"half a pickle")
+    other = tmp_path / ".other.ckpt.abc.tmp"  # not ours
+    other.write_bytes(b"")
     _search(n_iter=4, checkpoint=path).fit(X, y)
-    content = path.read_bytes()
-    with pytest.raises(ValueError, match="different data"):
-        _search(n_iter=8, checkpoint=path).fit(X[:90], y[:90])
-    assert path.read_bytes() == content
+    assert not stale.exists() and other.exists()
 
 
 _KILLED_SCRIPT = textwrap.dedent(
     """
-    import os, signal, sys
+    import os, pickle, signal, sys
     import numpy as np
     from scipy.stats import loguniform
     from sklearn.datasets import load_iris
@@ -291,57 +463,65 @@ _KILLED_SCRIPT = textwrap.dedent(
 
         def fit(self, X, y, **kw):
             KillsItself.fits += 1
-            if KillsItself.fits == int(os.environ["KILL_AT_FIT"]):
+            if KillsItself.fits == int(os.environ.get("KILL_AT_FIT", 0)):
                 os.kill(os.getpid(), signal.SIGKILL)
             return super().fit(X, y, **kw)
 
     X, y = load_iris(return_X_y=True)
-    HyperoptSearchCV(
+    search = HyperoptSearchCV(
         KillsItself(), {"C": loguniform(1e-3, 1e3)}, n_iter=20, n_initial_points=4,
-        batch_size=2, cv=3, random_state=0, checkpoint=sys.argv[1],
+        batch_size=2, cv=3, random_state=0,
+        checkpoint=sys.argv[1] if sys.argv[1] != "-" else None,
         schedule=os.environ.get("SCHEDULE", "rounds"),
     ).fit(X, y)
+    with open(sys.argv[2], "wb") as file:
+        pickle.dump({"cv_results": search.cv_results_, "fits": KillsItself.fits}, file)
     """
 )
 
 
-def test_resume_after_the_process_is_killed_with_sigkill(tmp_path):
-    path = tmp_path / "killed.ckpt"
+def _run_script(tmp_path, checkpoint, **env):
+    """Run the killable search in a new process: its return code and results."""
     script = tmp_path / "run.py"
     script.write_text(_KILLED_SCRIPT)
-    # fits: round 0 = 4 candidates x 3 folds = 12, round 1 = 6 more; die in round 2
-    env = {**os.environ, "KILL_AT_FIT": "22"}
+    out = tmp_path / "results.pkl"
+    out.unlink(missing_ok=True)
     proc = subprocess.run(
-        [sys.executable, str(script), str(path)], env=env, capture_output=True, timeout=300
+        [sys.executable, str(script), str(checkpoint), str(out)],
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=300,
     )
+    results = pickle.loads(out.read_bytes()) if out.exists() else None
+    return proc, results
+
+
+def test_resume_after_the_process_is_killed_with_sigkill(tmp_path):
+    path = tmp_path / "killed.ckpt"
+    # fits: round 0 = 4 candidates x 3 folds = 12, round 1 = 6 more; die in round 2
+    proc, _ = _run_script(tmp_path, path, KILL_AT_FIT="22")
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
 
-    from hyperopt_search._state import load_checkpoint
-
-    state = load_checkpoint(path)
+    (state,) = load_checkpoint(path).values()
     assert state.n_candidates == 6 and state.n_rounds == 2  # lost only the round in flight
 
-    resumed = HyperoptSearchCV(
-        LogisticRegression(),
-        {"C": loguniform(1e-3, 1e3)},
-        n_iter=20,
-        n_initial_points=4,
-        batch_size=2,
-        cv=3,
-        random_state=0,
-        checkpoint=path,
-    ).fit(X, y)
-    assert resumed.n_candidates_ == 20
-    assert resumed.cv_results_["params"][:6] == state.params
+    # The same script, run again, resumes: 14 candidates x 3 folds + the refit.
+    proc, resumed = _run_script(tmp_path, path)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    assert resumed["fits"] == 14 * 3 + 1
+    results = resumed["cv_results"]
+    assert len(results["params"]) == 20
+    assert results["params"][:6] == state.params
     # the finished candidates' scores and fit times are the killed process's own
     fits = [state.outs[i * 3 : (i + 1) * 3] for i in range(6)]
     np.testing.assert_array_equal(
-        resumed.cv_results_["split0_test_score"][:6], [f[0]["test_scores"] for f in fits]
+        results["split0_test_score"][:6], [f[0]["test_scores"] for f in fits]
     )
     np.testing.assert_allclose(
-        resumed.cv_results_["mean_fit_time"][:6],
-        [np.mean([o["fit_time"] for o in f]) for f in fits],
+        results["mean_fit_time"][:6], [np.mean([o["fit_time"] for o in f]) for f in fits]
     )
+    _, uninterrupted = _run_script(tmp_path, "-")
+    assert results["params"] == uninterrupted["cv_results"]["params"]
 
 
 def test_an_ordered_search_killed_with_sigkill_resumes_its_candidates_in_flight(tmp_path):
@@ -349,42 +529,20 @@ def test_an_ordered_search_killed_with_sigkill_resumes_its_candidates_in_flight(
     # order. Fit 22 is the first of candidate 7, proposed after candidate 5
     # was told and checkpointed with candidate 6 in flight.
     path = tmp_path / "killed.ckpt"
-    script = tmp_path / "run.py"
-    script.write_text(_KILLED_SCRIPT)
-    env = {**os.environ, "KILL_AT_FIT": "22", "SCHEDULE": "ordered"}
-    proc = subprocess.run(
-        [sys.executable, str(script), str(path)], env=env, capture_output=True, timeout=300
-    )
+    proc, _ = _run_script(tmp_path, path, KILL_AT_FIT="22", SCHEDULE="ordered")
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
 
-    from hyperopt_search._state import load_checkpoint
-
-    state = load_checkpoint(path)
+    (state,) = load_checkpoint(path).values()
     assert state.n_candidates == 6
     assert len(state.trials._dynamic_trials) == 7  # candidate 6 was in flight
 
-    def search(**params):
-        return HyperoptSearchCV(
-            LogisticRegression(),
-            {"C": loguniform(1e-3, 1e3)},
-            n_iter=20,
-            n_initial_points=4,
-            batch_size=2,
-            cv=3,
-            schedule="ordered",
-            random_state=0,
-            **params,
-        )
-
-    resumed = search(checkpoint=path).fit(X, y)
-    uninterrupted = search().fit(X, y)
-    assert resumed.cv_results_["params"] == uninterrupted.cv_results_["params"]
-    np.testing.assert_array_equal(
-        resumed.cv_results_["mean_test_score"], uninterrupted.cv_results_["mean_test_score"]
-    )
-    np.testing.assert_array_equal(
-        resumed.cv_results_["hyperopt_round"], uninterrupted.cv_results_["hyperopt_round"]
-    )
+    proc, resumed = _run_script(tmp_path, path, SCHEDULE="ordered")
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    _, uninterrupted = _run_script(tmp_path, "-", SCHEDULE="ordered")
+    resumed, uninterrupted = resumed["cv_results"], uninterrupted["cv_results"]
+    assert resumed["params"] == uninterrupted["params"]
+    np.testing.assert_array_equal(resumed["mean_test_score"], uninterrupted["mean_test_score"])
+    np.testing.assert_array_equal(resumed["hyperopt_round"], uninterrupted["hyperopt_round"])
 
 
 def test_checkpoint_accepts_path_objects_and_strings(tmp_path):

@@ -362,7 +362,7 @@ def test_a_checkpoint_resumes_the_candidates_in_flight(data, serial, tmp_path):
 
     with pytest.raises(RuntimeError, match="crash"):
         _search(checkpoint=path, monitor=crash, n_jobs=2).fit(*data)
-    state = load_checkpoint(path)
+    (state,) = load_checkpoint(path).values()
     assert state.n_candidates == 5
     assert len(state.trials._dynamic_trials) == 7  # 2 pending
     resumed = _search(checkpoint=path).fit(*data)

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from hyperopt import STATUS_FAIL, STATUS_OK, hp, rand
-from scipy.stats import loguniform, randint, uniform
+from scipy.stats import geom, loguniform, norm, poisson, randint, uniform
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import load_diabetes, load_iris, make_classification
@@ -623,6 +623,14 @@ class NeverFit(BaseEstimator):
         ({"n_initial_points": -1}, InvalidParameterError, "n_initial_points"),
         ({"n_initial_points": "many"}, InvalidParameterError, "n_initial_points"),
         ({"random_state": "seed"}, InvalidParameterError, "random_state"),
+        # Regression (issue 12, 11): nan was accepted and did nothing.
+        ({"score_threshold": float("nan")}, InvalidParameterError, "score_threshold"),
+        # Regression (issue 12, 9): crashed deep in hyperopt, or fitted first.
+        ({"param_distributions": {"a": norm(1, 0)}}, ValueError, r"'a'.*norm\(1, 0\).*invalid"),
+        ({"param_distributions": {"a": uniform(1, 0)}}, ValueError, "'a'.*uniform.*invalid"),
+        ({"param_distributions": {"a": loguniform(0, 10)}}, ValueError, "'a'.*loguniform"),
+        ({"param_distributions": {"a": loguniform(-1, 1)}}, ValueError, "'a'.*loguniform"),
+        ({"param_distributions": {"a": randint(5, 2)}}, ValueError, "'a'.*randint"),
     ],
 )
 def test_bad_input_raises_a_clear_error_before_any_fit(kwargs, error, match):
@@ -714,3 +722,128 @@ def test_results_formatted_once_equal_results_formatted_every_round(monkeypatch,
     _assert_same_results(lazy.cv_results_, eager.cv_results_)
     assert lazy.best_params_ == eager.best_params_
     assert lazy.best_index_ == eager.best_index_
+
+
+# -- regressions of issue 12: what GridSearchCV accepts ----------------------------
+
+
+class CountsFits(ClassifierMixin, BaseEstimator):
+    """Scores ``-abs(c - 3)``; logs the parameters of every fit (n_jobs=1)."""
+
+    log: list = []
+
+    def __init__(self, c=0, class_weight=None):
+        self.c = c
+        self.class_weight = class_weight
+
+    def fit(self, X, y, callback=None):
+        CountsFits.log.append((self.c, self.class_weight))
+        if callback is not None:
+            callback(self)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def score(self, X, y):
+        return -abs(self.c - 3)
+
+
+@pytest.fixture
+def fit_log():
+    CountsFits.log.clear()
+    yield CountsFits.log
+    CountsFits.log.clear()
+
+
+def test_a_range_and_other_sequences_are_accepted_like_grid_search():
+    # Regression (issue 12, 6): range(1, 6) was refused.
+    for values in (range(1, 6), (1, 2, 3, 4, 5), np.arange(1, 6)):
+        search = HyperoptSearchCV(CountsFits(), {"c": values}, n_iter=5, cv=2, random_state=0)
+        search.fit(X_iris, y_iris)
+        assert sorted(p["c"] for p in search.cv_results_["params"]) == [1, 2, 3, 4, 5]
+        assert search.best_params_ == {"c": 3}
+
+
+def test_a_generator_of_splits_is_read_once():
+    # Regression (issue 12, 7): "Expected 5 splits, got 0".
+    splits = KFold(5).split(X_iris, y_iris)
+    search = HyperoptSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, n_iter=2, cv=splits)
+    search.fit(X_iris, y_iris)
+    assert search.n_splits_ == 5
+    expected = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=KFold(5)).fit(
+        X_iris, y_iris
+    )
+    np.testing.assert_allclose(
+        np.sort(search.cv_results_["mean_test_score"]),
+        np.sort(expected.cv_results_["mean_test_score"]),
+    )
+    assert search.cv is splits  # the parameter itself is left as it was given
+    # A continued search with the used-up generator keeps the folds of its first fit.
+    search.set_params(n_iter=3, warm_start=True, param_distributions={"C": [0.1, 1.0, 10.0]})
+    with pytest.raises(ValueError, match="another param_distributions"):
+        search.fit(X_iris, y_iris)
+
+
+def test_a_fit_parameter_that_cannot_be_pickled_is_accepted(fit_log):
+    # Regression (issue 12, 8): the data fingerprint pickled fit parameters.
+    seen = []
+
+    def callback(estimator):  # a local function: not picklable
+        seen.append(estimator.c)
+
+    search = HyperoptSearchCV(CountsFits(), {"c": [1, 2, 3]}, n_iter=3, cv=2, random_state=0)
+    search.fit(X_iris, y_iris, callback=callback)
+    assert sorted(set(seen)) == [1, 2, 3]
+    search.set_params(n_iter=3, warm_start=True)
+    with pytest.warns(UserWarning, match="no new candidate"):
+        search.fit(X_iris, y_iris, callback=callback)  # the same data: reloaded
+
+
+@pytest.mark.parametrize(
+    "space, n_distinct",
+    [
+        ({"c": [1.0, 1.0, 2.0]}, 2),
+        ({"c": [1, 1.0, 2]}, 2),
+        ({"c": [np.float64(1.0), 1, 2]}, 2),
+        ([{"c": [1, 2]}, {"c": [2, 3]}], 3),
+        ([{}, {}], 1),
+        ({"class_weight": [{0: 1, 1: 2}, {0: 1, 1: 2}, None]}, 2),
+        ([{"class_weight": [{0: 1.0}]}, {"class_weight": [{0: 1}]}], 1),
+    ],
+)
+def test_a_candidate_equal_to_an_earlier_one_is_never_fitted_again(space, n_distinct, fit_log):
+    # Regression (issue 12, 12): duplicate values, the same point in two
+    # dicts of a list, [{}, {}] and equal class_weight dicts were refitted.
+    search = HyperoptSearchCV(CountsFits(), space, n_iter=10, cv=2, random_state=0)
+    with pytest.warns(UserWarning, match=f"only {n_distinct} distinct candidates"):
+        search.fit(X_iris, y_iris)
+    assert search.n_candidates_ == n_distinct
+    fitted = [repr(entry) for entry in fit_log[:-1]]  # without the refit
+    assert len(fitted) == 2 * n_distinct and len(set(fitted)) == n_distinct
+
+
+def test_best_params_are_native_python_values_when_the_list_holds_numpy_scalars():
+    # Regression (issue 12, 14): best_params_ held np.float64(10.0).
+    space = {"C": [np.float64(0.1), np.float64(10.0)], "max_iter": [np.int64(200)]}
+    search = HyperoptSearchCV(LogisticRegression(), space, n_iter=2, random_state=0)
+    search.fit(X_iris, y_iris)
+    for params in [search.best_params_, *search.cv_results_["params"]]:
+        assert type(params["C"]) is float and type(params["max_iter"]) is int
+
+
+@pytest.mark.parametrize(
+    "dist, at_least", [(poisson(3, loc=1), 20), (geom(0.95), 9), (poisson(0.05), 6)]
+)
+def test_an_infinite_discrete_distribution_is_searched_into_its_tails(dist, at_least, fit_log):
+    # Regression (issue 12, 13): stopped as "exhausted" after 8, 2 and 2
+    # values. Now every value whose probability is representable is proposed,
+    # the most probable unseen ones first, and the message says why it ends.
+    search = HyperoptSearchCV(CountsFits(), {"c": dist}, n_iter=40, cv=2, random_state=0)
+    with pytest.warns(UserWarning, match="infinite support.*below 1e-12"):
+        search.fit(X_iris, y_iris)
+    values = [p["c"] for p in search.cv_results_["params"]]
+    assert len(values) == len(set(values)) >= at_least
+    low = int(dist.support()[0])
+    assert sorted(values) == list(range(low, low + len(values)))  # no gap: bulk first
