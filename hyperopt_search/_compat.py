@@ -30,12 +30,19 @@ only here, tested against the oldest and newest supported scikit-learn:
 5. ``_fit_and_score`` stores its ``error_score`` argument itself as the score
    of a failed fit or scorer: :func:`mark_failed_scores` passes a
    :class:`FailedScore` there, so a failure is told from a real score.
+6. scikit-learn >= 1.9 numbers the evaluations of each ``evaluate_candidates``
+   call from 0. Code written for GridSearchCV reads ``task_id // n_splits`` as
+   the candidate, so the rounds pass an :class:`OffsetContext`, and
+   ``_search._fit_and_score`` (looked up at call time) is wrapped once so
+   ``verbose``'s ``[CV i/k; j/n]`` counts candidates over the whole search;
+   for any other caller the wrapper calls the original unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import inspect
 import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -51,8 +58,10 @@ __all__ = [
     "FailedScore",
     "FitContext",
     "FitRecorder",
+    "OffsetContext",
     "callback_task",
     "evaluate",
+    "evaluation_context",
     "fit_and_score",
     "fit_context",
     "record_fits",
@@ -217,16 +226,86 @@ _FIT_LOCALS = (
 )
 
 
-def fit_and_score(estimator, X, y, train, test, parameters, kwargs) -> dict:
+def fit_and_score(
+    estimator, X, y, train, test, parameters, kwargs, progress=None, callback_ctx=None, caller=None
+) -> dict:
     """One fit of one candidate on one fold, as ``evaluate_candidates`` runs it.
 
     A module-level function, so that process pools and Dask pickle it by
     reference; ``kwargs`` are ``fit``'s ``fit_and_score_kwargs`` (scorers,
-    routed fit and score parameters, ``error_score``, ...).
+    routed fit and score parameters, ``error_score``, ...). ``progress`` is
+    ``((split, n_splits), (candidate, n_candidates))`` for ``verbose``;
+    ``callback_ctx`` the evaluation's callback context (scikit-learn >= 1.9).
     """
+    extra = {}
+    if progress is not None:
+        extra.update(split_progress=progress[0], candidate_progress=progress[1])
+    if callback_ctx is not None:
+        extra.update(callback_ctx=callback_ctx, caller=caller)
     return _sklearn_validation._fit_and_score(
-        clone(estimator), X, y, train=train, test=test, parameters=parameters, **kwargs
+        clone(estimator), X, y, train=train, test=test, parameters=parameters, **kwargs, **extra
     )
+
+
+# -- callbacks (scikit-learn >= 1.9) ---------------------------------------------
+
+
+class OffsetContext:
+    """A callback context whose evaluation subtasks are numbered from ``offset``.
+
+    ``evaluate_candidates`` numbers the evaluations of each call from 0; a
+    search made of several calls passes this proxy of its "search" context,
+    so the evaluations are numbered over the whole search, as in one
+    GridSearchCV call.
+    """
+
+    def __init__(self, ctx, offset: int):
+        self._ctx = ctx
+        self._offset = offset
+
+    @classmethod
+    def of(cls, ctx, offset: int):
+        return None if ctx is None else cls(ctx, offset)
+
+    def subcontext(self, task_name="", task_id=None, **kwargs):
+        return self._ctx.subcontext(task_name=task_name, task_id=task_id + self._offset, **kwargs)
+
+
+def evaluation_context(search_ctx, task_id: int):
+    """The context of one (candidate, split) evaluation, or None without callbacks."""
+    if search_ctx is None:
+        return None
+    return search_ctx.subcontext(task_name="candidate-split-evaluation", task_id=task_id)
+
+
+def _fit_and_score_numbered(*args, caller=None, callback_ctx=None, **kwargs):
+    """scikit-learn's ``_fit_and_score``, numbering a search's candidates globally.
+
+    ``evaluate_candidates`` gives each call's candidates the progress
+    ``(index in the call, size of the call)``; ``verbose > 9`` prints it as
+    ``[CV i/k; j/n]``. For a HyperoptSearchCV, whose rounds are separate calls,
+    the evaluation's callback context holds the global number (see
+    :class:`OffsetContext`): the candidate becomes ``(task_id // n_splits,
+    n_iter)``. Any other caller gets ``_fit_and_score`` unchanged.
+    """
+    split_progress = kwargs.get("split_progress")
+    if (
+        getattr(caller, "_numbers_candidates_globally", False)
+        and callback_ctx is not None
+        and split_progress is not None
+        and kwargs.get("candidate_progress") is not None
+    ):
+        kwargs["candidate_progress"] = (callback_ctx.task_id // split_progress[1], caller.n_iter)
+    return _ORIGINAL_FIT_AND_SCORE(*args, caller=caller, callback_ctx=callback_ctx, **kwargs)
+
+
+_ORIGINAL_FIT_AND_SCORE = getattr(_sklearn_search, "_fit_and_score", None)
+if (
+    _ORIGINAL_FIT_AND_SCORE is not None
+    and "callback_ctx" in inspect.signature(_ORIGINAL_FIT_AND_SCORE).parameters
+    and _ORIGINAL_FIT_AND_SCORE.__module__ != __name__
+):
+    _sklearn_search._fit_and_score = _fit_and_score_numbered
 
 
 class FitContext:

@@ -381,6 +381,9 @@ class HyperoptSearchCV(BaseSearchCV):
     True
     """
 
+    # verbose > 9 numbers candidates over the whole search (see _compat).
+    _numbers_candidates_globally = True
+
     _parameter_constraints: dict = {
         **BaseSearchCV._parameter_constraints,
         "param_distributions": [dict, list],
@@ -691,18 +694,21 @@ class HyperoptSearchCV(BaseSearchCV):
         try:
             with (
                 _compat.record_fits() as run.recorder,
+                # GridSearchCV's task tree: one "search" task whose subtasks
+                # are the evaluations, numbered candidate-major over the
+                # whole search (cv_results_ row = task_id // n_splits).
                 _compat.callback_task(
                     callback_ctx,
                     self,
                     task_name="search",
-                    max_subtasks=None,
-                    sequential_subtasks=True,
+                    max_subtasks=self.n_iter * getattr(self, "n_splits_", 0) or None,
+                    sequential_subtasks=False,
                 ) as search_ctx,
             ):
                 if self.schedule == "rounds":
                     self._search_rounds(evaluate_candidates, run, rules, start, search_ctx)
                 else:
-                    self._search_pipelined(evaluate_candidates, run, rules, start)
+                    self._search_pipelined(evaluate_candidates, run, rules, start, search_ctx)
                 if run.recorder.all_failed() and (prior is None or not prior.n_candidates):
                     run.recorder.raise_all_failed(self.error_score)
         except BaseException:
@@ -778,7 +784,7 @@ class HyperoptSearchCV(BaseSearchCV):
         if run.context is not None and run.context.n_candidates:
             run.context.results()  # what fit stores as cv_results_
 
-    def _search_pipelined(self, evaluate_candidates, run: Run, rules, start) -> None:
+    def _search_pipelined(self, evaluate_candidates, run: Run, rules, start, search_ctx) -> None:
         """``schedule="ordered"`` or ``"async"``: ``batch_size`` candidates in flight.
 
         Whenever a candidate is told to hyperopt, new ones are proposed until
@@ -802,7 +808,16 @@ class HyperoptSearchCV(BaseSearchCV):
             X, y = executor.share(context.X), executor.share(context.y)
             fit_kwargs = executor.share(context.fit_and_score_kwargs)
 
+            n_submitted = run.n_candidates
+            # Each fit gets its callback context (and the search, as scikit-learn
+            # passes it) only when callbacks are set: both are sent to the worker.
+            with_callbacks = search_ctx is not None and bool(getattr(self, "_skl_callbacks", None))
+
             def submit(candidate: Candidate, round_index: int) -> None:
+                # Numbered like GridSearchCV's evaluations: candidate-major
+                # over the whole search, in proposal order.
+                nonlocal n_submitted
+                index, n_submitted = n_submitted, n_submitted + 1
                 futures = [
                     executor.submit(
                         _compat.fit_and_score,
@@ -813,8 +828,19 @@ class HyperoptSearchCV(BaseSearchCV):
                         test,
                         candidate.params,
                         fit_kwargs,
+                        ((split, len(splits)), (index, self.n_iter)),
+                        *(
+                            (
+                                _compat.evaluation_context(
+                                    search_ctx, index * len(splits) + split
+                                ),
+                                self,
+                            )
+                            if with_callbacks
+                            else ()
+                        ),
                     )
-                    for train, test in splits
+                    for split, (train, test) in enumerate(splits)
                 ]
                 run.pending_rounds[candidate.tid] = round_index
                 pipeline.add(Evaluation(candidate, round_index, futures))
@@ -888,20 +914,14 @@ class HyperoptSearchCV(BaseSearchCV):
             "hyperopt_round": [run.n_rounds] * len(batch),
             "hyperopt_tid": [c.tid for c in batch],
         }
-        with _compat.callback_task(
-            search_ctx,
-            self,
-            task_name="round",
-            max_subtasks=len(batch) * len(cv.splits) if cv.splits else None,
-            sequential_subtasks=False,
-        ) as round_ctx:
-            results = _compat.evaluate(
-                evaluate_candidates,
-                [c.params for c in batch],
-                cv=cv,
-                more_results=more_results,
-                callback_ctx=round_ctx,
-            )
+        first_evaluation = run.n_candidates * len(cv.splits) if cv.splits else 0
+        results = _compat.evaluate(
+            evaluate_candidates,
+            [c.params for c in batch],
+            cv=cv,
+            more_results=more_results,
+            callback_ctx=_compat.OffsetContext.of(search_ctx, first_evaluation),
+        )
         if run.n_rounds_this_fit == 0:
             self._warn_if_workers_starve(len(cv.splits))
         outs = run.recorder.calls[-1]

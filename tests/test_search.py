@@ -847,3 +847,79 @@ def test_an_infinite_discrete_distribution_is_searched_into_its_tails(dist, at_l
     assert len(values) == len(set(values)) >= at_least
     low = int(dist.support()[0])
     assert sorted(values) == list(range(low, low + len(values)))  # no gap: bulk first
+
+
+class _TaskRecorder:
+    """A scikit-learn (>= 1.9) callback recording the path of every finished task."""
+
+    def __init__(self):
+        self.paths = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        path = []
+        while context is not None:
+            path.append((context.task_name, context.task_id))
+            context = context.parent
+        self.paths.append(tuple(reversed(path)))
+
+
+def _recorded_tasks(search):
+    recorder = _TaskRecorder()
+    search.set_callbacks(recorder)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not support callbacks")
+        search.fit(X_iris, y_iris)
+    return recorder.paths
+
+
+@pytest.mark.parametrize("schedule", ["rounds", "ordered"])
+def test_the_callback_task_tree_has_grid_search_cv_shape(schedule):
+    # Regression (issue 12, 17): an extra "round" level, and evaluations
+    # numbered from 0 in each round, so code reading task_id // n_splits as
+    # the candidate (scikit-learn's gallery does) got the wrong ones.
+    pytest.importorskip("sklearn.callback")
+    grid = _recorded_tasks(GridSearchCV(LogisticRegression(), {"C": [0.1, 1, 10, 100]}, cv=2))
+    space = {"C": loguniform(1e-2, 1e2)}
+    options = {
+        "n_iter": 4,
+        "n_initial_points": 2,
+        "batch_size": 2,
+        "cv": 2,
+        "random_state": 0,
+        "schedule": schedule,
+    }
+    search = HyperoptSearchCV(LogisticRegression(), space, **options)
+    assert _recorded_tasks(search) == grid
+    # A continued search numbers its evaluations after the earlier ones,
+    # matching the rows of cv_results_.
+    search.set_params(n_iter=8, warm_start=True)
+    evaluations = [p[-1][1] for p in _recorded_tasks(search) if len(p) == 3]
+    assert evaluations == list(range(8, 16))
+    assert len(search.cv_results_["params"]) == 8
+
+
+def test_verbose_numbers_candidates_over_the_whole_search(capsys):
+    pytest.importorskip("sklearn.callback")  # evaluate_candidates numbers per call before
+    space = {"C": loguniform(1e-2, 1e2)}
+    HyperoptSearchCV(
+        LogisticRegression(),
+        space,
+        n_iter=4,
+        n_initial_points=2,
+        batch_size=2,
+        cv=2,
+        random_state=0,
+        verbose=10,
+    ).fit(X_iris, y_iris)
+    out = capsys.readouterr().out
+    starts = re.findall(r"\[CV (\d+)/2; (\d+)/(\d+)\] START", out)
+    assert [(int(c), int(n)) for _, c, n in starts] == [(c, 4) for c in (1, 1, 2, 2, 3, 3, 4, 4)]
