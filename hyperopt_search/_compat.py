@@ -84,6 +84,9 @@ class FitRecorder:
 
     def __init__(self) -> None:
         self.calls: list[list[dict]] = []
+        # "All the fits of this round failed ... the search goes on": said
+        # only once the search does go on (see flush).
+        self._deferred: list[str] = []
 
     def all_failed(self) -> bool:
         """Whether every fit recorded so far failed."""
@@ -97,6 +100,7 @@ class FitRecorder:
         scikit-learn's own warning for some failed fits; a warning, instead
         of its "All the N fits failed" error, when all of them failed.
         """
+        self.flush()  # a new round: the search went on after the earlier ones
         self.calls.append(results)
         errors = [out["fit_error"] for out in results]
         if errors and all(error is not None for error in errors):
@@ -104,18 +108,23 @@ class FitRecorder:
                 f"{'-' * 80}\n{n} fits failed with the following error:\n{error}"
                 for error, n in Counter(errors).items()
             )
-            warnings.warn(
+            self._deferred.append(
                 f"\nAll the {len(errors)} fits of this round failed; their scores are "
                 f"set to {error_score} and the search goes on.\n"
-                f"Below are more details about the failures:\n{summary}",
-                FitFailedWarning,
-                stacklevel=3,
+                f"Below are more details about the failures:\n{summary}"
             )
             return
         _ORIGINAL(results, error_score)
 
+    def flush(self) -> None:
+        """Warn about the completely failed rounds the search went on after."""
+        for message in self._deferred:
+            warnings.warn(message, FitFailedWarning, stacklevel=3)
+        self._deferred.clear()
+
     def raise_all_failed(self, error_score: Any) -> None:
         """Raise scikit-learn's own "All the N fits failed" error for the search."""
+        self._deferred.clear()  # the search did not go on: the error says it all
         _ORIGINAL([out for call in self.calls for out in call], error_score)
 
 

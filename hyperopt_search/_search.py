@@ -6,6 +6,7 @@ import contextlib
 import copy
 import numbers
 import os
+import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -711,6 +712,7 @@ class HyperoptSearchCV(BaseSearchCV):
                     self._search_pipelined(evaluate_candidates, run, rules, start, search_ctx)
                 if run.recorder.all_failed() and (prior is None or not prior.n_candidates):
                     run.recorder.raise_all_failed(self.error_score)
+                run.recorder.flush()
         except BaseException:
             # Never lose finished work: keep the finished candidates on the object.
             self.stop_reason_ = "interrupted"
@@ -743,7 +745,7 @@ class HyperoptSearchCV(BaseSearchCV):
                 f"already evaluated ({prior.n_candidates} candidates): no new "
                 "candidate was evaluated. Raise n_iter to continue the search.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=_caller_of_fit(),
             )
         self._report_stop()
 
@@ -896,7 +898,7 @@ class HyperoptSearchCV(BaseSearchCV):
         if self.verbose > 0:
             print(
                 f"[HyperoptSearchCV] candidate {self.n_candidates_}/{self.n_iter} "
-                f"(round {evaluation.round}): score={score:.5g}, best={run.best_score:.5g}"
+                f"(round {evaluation.round}): score {score:.5g}, best {run.best_score:.5g}"
             )
 
     def _stop_after(self, rules: StoppingRules, run: Run) -> str | None:
@@ -941,7 +943,7 @@ class HyperoptSearchCV(BaseSearchCV):
             print(
                 f"[HyperoptSearchCV] round {run.n_rounds - 1}: {len(batch)} candidates, "
                 f"{self.n_candidates_}/{self.n_iter} evaluated, best "
-                f"{self._objective_name(outs)}={run.best_score:.5g}"
+                f"{self._objective_name(outs)} {run.best_score:.5g}"
             )
 
     def _warn_if_workers_starve(self, n_splits: int, n_workers: int | None = None) -> None:
@@ -955,7 +957,7 @@ class HyperoptSearchCV(BaseSearchCV):
                 f"workers: some stay idle. Use batch_size >= "
                 f"{-(-2 * n_workers // n_splits)} to keep them busy.",
                 UserWarning,
-                stacklevel=6,
+                stacklevel=_caller_of_fit(),
             )
 
     def _format_results(self, candidate_params, n_splits, out, more_results=None):
@@ -1019,7 +1021,7 @@ class HyperoptSearchCV(BaseSearchCV):
                     "infinite support, but their other values have probabilities "
                     "below 1e-12 and cannot be proposed."
                 )
-            warnings.warn(message, UserWarning, stacklevel=5)
+            warnings.warn(message, UserWarning, stacklevel=_caller_of_fit())
         if self.verbose > 0:
             print(
                 f"[HyperoptSearchCV] stopped ({self.stop_reason_}) after "
@@ -1082,3 +1084,22 @@ def _check_settings(state: SearchState, settings: dict[str, str], source: str, r
             "(only settings that leave the scores alone may change: n_iter, the "
             f"stopping rules, algo, batch_size, schedule, n_jobs, ...). {restart}"
         )
+
+
+_OWN_CODE = tuple(
+    os.path.dirname(os.path.abspath(module.__file__)) + os.sep
+    for module in (sys.modules[__package__], sys.modules["sklearn"])
+)
+
+
+def _caller_of_fit() -> int:
+    """``stacklevel`` of the first frame outside this package and scikit-learn.
+
+    A warning then points at the user's line that called ``fit`` (or
+    ``cross_val_score``...), as scikit-learn's own warnings do, and
+    warning filters on this package's modules do not catch it.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_OWN_CODE):
+        frame, level = frame.f_back, level + 1
+    return level
