@@ -125,6 +125,29 @@ def _pool_of(backend) -> Any:
     return pool if hasattr(pool, "apply_async") else None
 
 
+#: joblib backends whose single fits a pipelined schedule can submit.
+_PIPELINED_BACKENDS = (
+    "SequentialBackend",
+    "LokyBackend",
+    "ThreadingBackend",
+    "MultiprocessingBackend",
+    "DaskDistributedBackend",
+)
+
+
+def pipeline_unsupported(n_jobs: int | None) -> str | None:
+    """Why the current joblib backend cannot run a pipelined schedule (None if it can).
+
+    Only joblib's own backends and Dask's are known to run single fits as
+    futures; others (Spark, Ray, custom ones) get ``schedule="rounds"``.
+    """
+    parallel = Parallel(n_jobs=n_jobs)
+    name = type(parallel._backend).__name__
+    if name in _PIPELINED_BACKENDS or parallel._effective_n_jobs() == 1:
+        return None
+    return f"joblib's {name} runs whole Parallel calls only"
+
+
 @contextlib.contextmanager
 def open_executor(n_jobs: int | None) -> Iterator[TaskExecutor]:
     """The executor of the backend ``Parallel(n_jobs=n_jobs)`` would use here."""

@@ -145,6 +145,12 @@ class AutoAlgorithm:
             return self.gp_algo
         return self.tpe_algo
 
+    def name_of(self, algo: Callable) -> str:
+        """``"gp"``, ``"mtpe"`` or ``"tpe"``: the name of one of the algorithms."""
+        if algo is self.gp_algo:
+            return "gp"
+        return "mtpe" if algo is self.conditional_algo else "tpe"
+
     def uses_gp(self, domain: Domain, n_trials: int) -> bool:
         """Whether the proposal after ``n_trials`` trials comes from the GP."""
         return self.choose(domain, n_trials) is self.gp_algo

@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _compat
-from ._executor import open_executor
+from ._executor import open_executor, pipeline_unsupported
 from ._optimizer import (
     ALGORITHMS,
     MODEL_ALGORITHMS,
@@ -124,9 +124,11 @@ class HyperoptSearchCV(BaseSearchCV):
         guides the search;
         they are evaluated in one round. ``"auto"`` uses
         ``min(10, max(5, n_iter // 2))`` for the Gaussian process (Optuna's
-        ``GPSampler`` uses 10) and ``min(20, max(5, n_iter // 5))`` for the
-        TPEs (hyperopt's fixed default of 20 would make a 30-candidate
-        search two-thirds random). Used by the model-based algorithms; TPE
+        ``GPSampler`` uses 10), ``min(20, max(5, n_iter // 5))`` for
+        hyperopt's TPE (hyperopt's fixed default of 20 would make a
+        30-candidate search two-thirds random) and the larger of the two for
+        multivariate TPE (10 at 20 candidates, as Optuna's samplers). Used by
+        the model-based algorithms; TPE
         also models the best ``ceil(gamma * sqrt(n))`` of ``n`` candidates
         as "good" with ``gamma=0.5`` from ``n_iter=40`` on (hyperopt's 0.25
         below; see Notes).
@@ -140,8 +142,13 @@ class HyperoptSearchCV(BaseSearchCV):
         distributed search" page of the documentation. With a pipelined
         ``schedule``, the number of candidates in flight.
 
-    schedule : {"rounds", "ordered", "async"}, default="rounds"
+    schedule : {"auto", "rounds", "ordered", "async"}, default="auto"
         How proposals and fits interleave when fits run in parallel:
+
+        - ``"auto"``: ``"ordered"`` wherever joblib's backend runs single fits
+          (loky, the default; threading; multiprocessing; dask; and
+          ``n_jobs=1``), ``"rounds"`` elsewhere (Spark, unknown backends).
+          The fitted ``schedule_`` says which, and so does ``verbose``.
 
         - ``"rounds"``: each round's candidates x folds are cross-validated
           together (one :func:`joblib.Parallel` call); the next round starts
@@ -288,6 +295,9 @@ class HyperoptSearchCV(BaseSearchCV):
     n_candidates_ : int
         Number of candidates evaluated.
 
+    schedule_ : {"rounds", "ordered", "async"}
+        The schedule the search ran with (``schedule="auto"`` resolved).
+
     stop_reason_ : str
         Why the search stopped: ``"n_iter"`` (budget used), ``"exhausted"``
         (every distinct candidate of a finite space was evaluated),
@@ -395,7 +405,7 @@ class HyperoptSearchCV(BaseSearchCV):
             Interval(numbers.Integral, 0, None, closed="left"),
         ],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "schedule": [StrOptions({"rounds", "ordered", "async"})],
+        "schedule": [StrOptions({"auto", "rounds", "ordered", "async"})],
         "random_state": ["random_state", np.random.Generator],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
@@ -415,7 +425,7 @@ class HyperoptSearchCV(BaseSearchCV):
         algo="auto",
         n_initial_points="auto",
         batch_size=4,
-        schedule="rounds",
+        schedule="auto",
         scoring=None,
         n_jobs=None,
         refit=True,
@@ -517,9 +527,9 @@ class HyperoptSearchCV(BaseSearchCV):
     def _resolved_n_initial_points(self, algo: str = "tpe") -> int:
         if self.n_initial_points != "auto":
             return self.n_initial_points
-        if algo == "gp":
-            return min(10, max(5, self.n_iter // 2))
-        return min(20, max(5, self.n_iter // 5))
+        gp = min(10, max(5, self.n_iter // 2))
+        tpe = min(20, max(5, self.n_iter // 5))
+        return {"gp": gp, "mtpe": max(gp, tpe)}.get(algo, tpe)
 
     def _check_space(self) -> SearchSpace:
         space = to_hyperopt_space(self.param_distributions)
@@ -610,8 +620,7 @@ class HyperoptSearchCV(BaseSearchCV):
 
     def _resolve_algo(self):
         """The suggest function of ``algo``, with this search's settings."""
-        n_tpe = self._resolved_n_initial_points("tpe")
-        n_initial = {"gp": self._resolved_n_initial_points("gp"), "mtpe": n_tpe, "tpe": n_tpe}
+        n_initial = {name: self._resolved_n_initial_points(name) for name in ("gp", "mtpe", "tpe")}
         gamma = self._tpe_gamma()
         if self.algo == "auto":
             return AutoAlgorithm(
@@ -625,8 +634,24 @@ class HyperoptSearchCV(BaseSearchCV):
             return 0
         algo = self.algo
         if algo == "auto":
-            algo = "gp" if optimizer.algo.uses_gp(optimizer.domain, 0) else "tpe"
+            algo = optimizer.algo.name_of(optimizer.algo.choose(optimizer.domain, 0))
         return self._resolved_n_initial_points(algo)
+
+    def _resolve_schedule(self, evaluate_candidates) -> str:
+        """``schedule``, with ``"auto"`` resolved for joblib's current backend."""
+        if self.schedule != "auto":
+            return self.schedule
+        reason = pipeline_unsupported(self.n_jobs)
+        if reason is None:
+            try:
+                _compat.fit_context(evaluate_candidates)
+            except RuntimeError as exc:
+                reason = str(exc)
+        schedule = "ordered" if reason is None else "rounds"
+        if self.verbose > 0:
+            why = "" if reason is None else f" ({reason})"
+            print(f"[HyperoptSearchCV] schedule='auto': {schedule!r}{why}")
+        return schedule
 
     def _make_optimizer(self, space: SearchSpace, prior: SearchState | None):
         algo = self._resolve_algo()
@@ -634,7 +659,7 @@ class HyperoptSearchCV(BaseSearchCV):
             # Copies: the previous fit's state stays as it was if this one fails.
             rng, trials = copy.deepcopy(prior.rng), copy.deepcopy(prior.trials)
             optimizer = HyperoptOptimizer(space, algo, rng, trials=trials)
-            if self.schedule == "rounds":
+            if self.schedule_ == "rounds":
                 # Candidates a pipelined search had in flight when its
                 # checkpoint was written: only a pipelined search resumes them.
                 optimizer.discard_pending()
@@ -661,6 +686,7 @@ class HyperoptSearchCV(BaseSearchCV):
         if self.checkpoint is not None:
             check_checkpoint_path(self.checkpoint)
         prior = self._prior_state(space)
+        self.schedule_ = self._resolve_schedule(evaluate_candidates)
         optimizer = self._make_optimizer(space, prior)
         run = Run(
             prior=prior,
@@ -706,7 +732,7 @@ class HyperoptSearchCV(BaseSearchCV):
                     sequential_subtasks=False,
                 ) as search_ctx,
             ):
-                if self.schedule == "rounds":
+                if self.schedule_ == "rounds":
                     self._search_rounds(evaluate_candidates, run, rules, start, search_ctx)
                 else:
                     self._search_pipelined(evaluate_candidates, run, rules, start, search_ctx)
@@ -797,12 +823,23 @@ class HyperoptSearchCV(BaseSearchCV):
         candidates in flight still finish.
         """
         context = run.context = _compat.fit_context(evaluate_candidates)
+        n_splits = run.cv.get_n_splits(context.X, context.y, **context.split_params)
         splits = list(run.cv.split(context.X, context.y, **context.split_params))
+        # The checks evaluate_candidates makes, before any fit.
+        if len(splits) != n_splits:
+            raise ValueError(
+                f"cv.split and cv.get_n_splits return inconsistent results. "
+                f"Expected {n_splits} splits, got {len(splits)}"
+            )
+        if not splits:
+            raise ValueError(
+                "No fits were performed. Was the CV iterator empty? Were there no candidates?"
+            )
         optimizer = run.optimizer
         n_prior = run.n_candidates
         fresh = run.n_rounds == 0
         startup = self._n_startup(optimizer) if fresh else 0
-        pipeline = Pipeline(ordered=self.schedule == "ordered")
+        pipeline = Pipeline(ordered=self.schedule_ == "ordered")
         new_outs: list[dict] = []
         stop = None
         with open_executor(self.n_jobs) as executor:

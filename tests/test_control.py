@@ -63,6 +63,7 @@ def _search(estimator=None, param_distributions=None, **kwargs):
         "batch_size": 2,
         "cv": 2,
         "random_state": 0,
+        "schedule": "rounds",  # these tests count rounds
         **kwargs,
     }
     return HyperoptSearchCV(
@@ -277,6 +278,7 @@ def test_keyboard_interrupt_keeps_finished_rounds_and_warm_start_continues():
         batch_size=2,
         cv=2,
         random_state=0,
+        schedule="rounds",
     )
     with pytest.raises(KeyboardInterrupt):
         search.fit(X, y)

@@ -40,6 +40,8 @@ def data():
 
 
 def _search(**params):
+    # The rounds (one joblib.Parallel call each) unless a test says otherwise.
+    params = {"schedule": "rounds", **params}
     return HyperoptSearchCV(
         DecisionTreeClassifier(random_state=0),
         {

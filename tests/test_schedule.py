@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hyperopt import rand
 from hyperopt.base import JOB_STATE_DONE
-from joblib._parallel_backends import LokyBackend
+from joblib._parallel_backends import LokyBackend, ThreadingBackend
 from scipy.stats import loguniform, randint
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
@@ -490,3 +490,43 @@ def test_progress_bar_callback_does_not_break_a_pipelined_search(data):
         warnings.filterwarnings("ignore", message=".*does not support callbacks")
         search.fit(*data)
     assert search.n_candidates_ == 5
+
+
+# -- schedule="auto" ----------------------------------------------------------------
+
+
+def test_auto_schedule_is_ordered_on_joblibs_own_backends(data, capsys):
+    # Issue 13: pipelined by default wherever single fits can be submitted.
+    for backend, n_jobs in (("loky", 2), ("threading", 2), ("loky", 1)):
+        with joblib.parallel_config(backend=backend):
+            search = HyperoptSearchCV(
+                LogisticRegression(),
+                {"C": [0.1, 1.0, 10.0]},
+                n_iter=3,
+                cv=2,
+                n_jobs=n_jobs,
+                verbose=1,
+            ).fit(*data)
+        assert search.schedule == "auto" and search.schedule_ == "ordered"
+    assert "schedule='auto': 'ordered'" in capsys.readouterr().out
+
+
+class _UnknownBackend(ThreadingBackend):
+    """A backend the library does not know (as Spark's or Ray's would be)."""
+
+
+def test_auto_schedule_falls_back_to_rounds_on_an_unknown_backend(data, capsys):
+    joblib.register_parallel_backend("hyperopt-search-test", _UnknownBackend)
+    with joblib.parallel_config(backend="hyperopt-search-test"):
+        search = HyperoptSearchCV(
+            LogisticRegression(),
+            {"C": [0.1, 1.0, 10.0]},
+            n_iter=3,
+            cv=2,
+            n_jobs=2,
+            verbose=1,
+        ).fit(*data)
+    assert search.schedule_ == "rounds"
+    out = capsys.readouterr().out
+    assert "schedule='auto': 'rounds' (joblib's _UnknownBackend runs whole Parallel" in out
+    assert search.n_candidates_ == 3

@@ -373,6 +373,7 @@ def test_a_whole_failing_round_does_not_end_the_search():
             batch_size=2,
             algo=in_order(list(range(8))),
             cv=2,
+            schedule="rounds",
         ).fit(X_iris, y_iris)
     results = search.cv_results_
     assert len(results["params"]) == 8
@@ -556,6 +557,7 @@ def test_initial_round_holds_the_random_start_up_candidates():
         n_initial_points=6,
         batch_size=3,
         cv=2,
+        schedule="rounds",
         random_state=0,
     ).fit(X_iris, y_iris)
     assert search.cv_results_["hyperopt_round"].tolist() == [0] * 6 + [1] * 3 + [2] * 3 + [3] * 2
@@ -571,6 +573,7 @@ def test_verbose_prints_one_line_per_round(capsys):
         n_iter=9,
         n_initial_points=5,
         cv=2,
+        schedule="rounds",
         verbose=1,
         random_state=0,
     ).fit(X_iris, y_iris)
