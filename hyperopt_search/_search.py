@@ -58,11 +58,13 @@ class HyperoptSearchCV(BaseSearchCV):
     new candidate from the scores of the earlier ones, with a Gaussian
     process or a Tree-structured Parzen Estimator (TPE).
 
-    The search runs in rounds. A round asks hyperopt for ``batch_size``
-    candidates (one at a time, each earlier proposal visible as a pending
-    trial), cross-validates them together in one parallel call (so
-    candidates x folds spread over ``n_jobs``) and tells hyperopt their
-    scores. The sequence of candidates depends only on ``random_state`` and
+    ``batch_size`` candidates are in flight at a time (proposed one at a
+    time, each earlier one visible to the model as pending): their folds
+    queue for the ``n_jobs`` workers, and whenever the oldest candidate
+    finishes, the model is told its score and proposes the next while the
+    other fits run (``schedule="ordered"``; on backends that only run whole
+    :func:`joblib.Parallel` calls, rounds of ``batch_size`` candidates). The
+    sequence of candidates depends only on ``random_state`` and
     ``batch_size``, never on ``n_jobs``. By default (``algo="auto"``), a
     Gaussian process proposes the candidates of spaces without conditional
     parameters, a multivariate TPE those of conditional spaces.
