@@ -330,11 +330,12 @@ class HyperoptSearchCV(BaseSearchCV):
     candidate of the search failed.
 
     When ``fit`` is interrupted (``KeyboardInterrupt``, an error, a failing
-    ``monitor``), the finished rounds are kept before the exception
+    ``monitor``), the finished candidates are kept before the exception
     propagates: ``cv_results_``, ``trials_``, ``best_index_``,
     ``best_score_`` and ``best_params_`` describe them (there is no
     ``best_estimator_``), and ``fit`` with ``warm_start=True`` continues from
-    them. A fitted or interrupted search pickles with that state.
+    them, proposing what the uninterrupted search would have. A fitted or
+    interrupted search pickles with that state.
 
     ``algo="auto"`` (the default) follows the tuning tasks of
     ``benchmarks/`` (never the held-out report tasks): on the five without
@@ -361,7 +362,15 @@ class HyperoptSearchCV(BaseSearchCV):
     A continued search (``warm_start``, ``checkpoint``) reuses the folds of
     its first fit and continues the same random sequence: with rounds that
     end on the same candidates, it proposes what one long search with the
-    same seed would have.
+    same seed would have. It refuses, before any fit, a change of anything
+    that makes the earlier scores comparable (data, ``estimator``,
+    ``param_distributions``, ``scoring``, ``refit``, ``cv``,
+    ``return_train_score``, ``error_score``), and a continued search with
+    nothing left to do (``n_iter`` reached, space exhausted, a stopping rule
+    already met) reloads its results and refits the best candidate without
+    fitting any other. A checkpoint file keeps one search per dataset, so a
+    search with a ``checkpoint`` works under ``cross_val_score`` (nested
+    cross-validation).
 
     Examples
     --------
