@@ -242,15 +242,21 @@ class HyperoptSearchCV(BaseSearchCV):
         When True, ``fit`` on the same data continues the previous search of
         this object: earlier candidates stay in ``cv_results_`` and in
         ``trials_`` and are not refitted, and the search runs until
-        ``n_iter`` candidates in total. Fitting different data (or another
-        space) raises a ``ValueError``.
+        ``n_iter`` candidates in total. Fitting different data, or changing
+        a setting the scores depend on (see Notes), raises a ``ValueError``
+        before any fit.
 
     checkpoint : str or path-like, default=None
-        A file where the state needed to resume is written after every round
-        (atomically: a killed process loses at most the round in flight).
-        When the file exists, ``fit`` resumes from it, like ``warm_start``;
-        a corrupt or mismatched file raises and is never overwritten. It is a
-        pickle: only load checkpoints you wrote.
+        A file where the state needed to resume is written after every
+        candidate (every round with ``schedule="rounds"``), atomically: a
+        killed process loses at most the candidates in flight. When the file
+        holds a search of the same data, ``fit`` resumes it, like
+        ``warm_start``; a finished one is reloaded without refitting its
+        candidates. The file keeps one search per dataset (the outer folds
+        of a nested cross-validation each get theirs). A corrupt file, or
+        one written with other settings, raises before any fit and is never
+        overwritten. Its folder must exist. It is a pickle: only load
+        checkpoints you wrote.
 
     Attributes
     ----------
