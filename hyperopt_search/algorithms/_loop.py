@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from ._encoding import EncodedSpace, encoded_space
 from ._trials import History, design_seed, new_trial_docs, read_history
@@ -32,7 +34,17 @@ def suggest_with_model(
         if history.n_trials < n_initial_points or len(history.X_ok) < 2:
             x = design_points(space, design_seed(trials, seed), history.n_trials, 1)[0]
         else:
-            x = propose(space, history, rng)
+            # The model's matrices are small: BLAS threads only compete with
+            # the workers fitting meanwhile (and make results depend on the
+            # machine's core count).
+            with _blas_controller().limit(limits=1, user_api="blas"):
+                x = propose(space, history, rng)
         proposals.append(space.decode(x))
         history = history.with_pending(x)
     return new_trial_docs(domain, trials, new_ids, proposals)
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """The thread pools of the loaded libraries, inspected once per process."""
+    return ThreadpoolController()
