@@ -256,6 +256,20 @@ def fit_and_score(
     )
 
 
+def inconsistent_splits_message(n_splits: int, n_got: int) -> str:
+    """scikit-learn's error for a ``cv`` whose ``split`` and ``get_n_splits`` disagree.
+
+    The wording changed ("returned" up to 1.8, "return" from 1.9); code that
+    matches it, scikit-learn's own tests included, gets the installed one.
+    """
+    source = inspect.getsource(_sklearn_search.BaseSearchCV.fit)
+    verb = "returned" if "get_n_splits returned" in source else "return"
+    return (
+        f"cv.split and cv.get_n_splits {verb} inconsistent results. "
+        f"Expected {n_splits} splits, got {n_got}"
+    )
+
+
 # -- callbacks (scikit-learn >= 1.9) ---------------------------------------------
 
 

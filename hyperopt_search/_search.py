@@ -842,16 +842,11 @@ class HyperoptSearchCV(BaseSearchCV):
         context = run.context = _compat.fit_context(evaluate_candidates)
         n_splits = run.cv.get_n_splits(context.X, context.y, **context.split_params)
         splits = list(run.cv.split(context.X, context.y, **context.split_params))
-        # The checks evaluate_candidates makes, before any fit.
+        # The checks of evaluate_candidates, with its words, before any fit.
         if len(splits) != n_splits:
-            raise ValueError(
-                f"cv.split and cv.get_n_splits return inconsistent results. "
-                f"Expected {n_splits} splits, got {len(splits)}"
-            )
+            raise ValueError(_compat.inconsistent_splits_message(n_splits, len(splits)))
         if not splits:
-            raise ValueError(
-                "No fits were performed. Was the CV iterator empty? Were there no candidates?"
-            )
+            evaluate_candidates([], cv=run.cv)  # raises "No fits were performed. ..."
         optimizer = run.optimizer
         n_prior = run.n_candidates
         fresh = run.n_rounds == 0

@@ -668,7 +668,14 @@ def test_warns_when_a_round_has_fewer_fits_than_workers():
     from joblib import parallel_config
 
     search = HyperoptSearchCV(
-        LogisticRegression(), {"C": [0.1, 1.0, 10.0]}, n_iter=3, batch_size=1, cv=2
+        LogisticRegression(),
+        {"C": [0.1, 1.0, 10.0]},
+        n_iter=3,
+        batch_size=1,
+        cv=2,
+        # joblib 1.3's Parallel(n_jobs=None) ignores parallel_config(n_jobs=8):
+        # the rounds' check reads effective_n_jobs, which does not.
+        schedule="rounds",
     )
     with parallel_config(backend="threading", n_jobs=8):
         with pytest.warns(UserWarning, match="2 fits per round for 8 workers.*batch_size >= 8"):
