@@ -580,13 +580,13 @@ class HyperoptSearchCV(BaseSearchCV):
             "error_score": stable_hash(repr(self.error_score)),
         }
 
-    def _prior_state(self, space: SearchSpace) -> SearchState | None:
+    def _prior_state(self, space: SearchSpace, settings: dict) -> SearchState | None:
         """The state to continue from (checkpoint file, or previous fit), checked.
 
         Everything is checked before any fit: a state that cannot be continued
-        raises, naming what differs, and a checkpoint file is left untouched.
+        raises, naming what differs (``settings``: see :meth:`_settings`), and a
+        checkpoint file is left untouched.
         """
-        settings = self._settings(space)
         restart = (
             "Fit with the settings and data it was started with, or start a new "
             "search (warm_start=False, or another checkpoint path)."
@@ -702,14 +702,15 @@ class HyperoptSearchCV(BaseSearchCV):
         space = self._check_space()
         if self.checkpoint is not None:
             check_checkpoint_path(self.checkpoint)
-        prior = self._prior_state(space)
+        settings = self._settings(space)
+        prior = self._prior_state(space, settings)
         self.schedule_ = self._resolve_schedule(evaluate_candidates)
         optimizer = self._make_optimizer(space, prior)
         run = Run(
             prior=prior,
             signature=space_signature(space),
             fingerprint=self._fit_fingerprint,
-            settings=self._settings(space),
+            settings=settings,
             optimizer=optimizer,
             cv=FixedSplits(
                 self.cv,

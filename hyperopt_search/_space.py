@@ -83,10 +83,6 @@ class Dimension:
         """Raw hyperopt values (label -> raw) that decode to ``value``."""
         raise NotImplementedError
 
-    def key(self, vals: Vals) -> Any:
-        """A hashable identity of the decoded value, for duplicate detection."""
-        return self.decode(vals)
-
     def example(self) -> Any:
         """One valid value (used to check parameter names before fitting)."""
         raise NotImplementedError
@@ -127,9 +123,6 @@ class Constant(Dimension):
             raise ValueError(f"{value!r} is not the constant {self.value!r}")
         return {}
 
-    def key(self, vals: Vals) -> Any:
-        return 0
-
     @property
     def n_values(self) -> int:
         return 1
@@ -168,9 +161,6 @@ class Categorical(Dimension):
             if _same_value(option, value):
                 return {self.label: index}
         raise ValueError(f"{value!r} is not one of the options {list(self.options)!r}")
-
-    def key(self, vals: Vals) -> int:
-        return int(vals[self.label][0])
 
     @property
     def n_values(self) -> int:
@@ -402,14 +392,6 @@ class Expression(Dimension):
             f"{self.name!r}; only plain hp.uniform, hp.loguniform, hp.normal and "
             "hp.lognormal expressions can be encoded"
         )
-
-    def key(self, vals: Vals) -> Any:
-        value = self.decode(vals)
-        try:
-            hash(value)
-        except TypeError:
-            return repr(value)
-        return value
 
     def example(self) -> Any:
         return _native(sample(self.expression, rng=np.random.default_rng(0)))
