@@ -389,6 +389,22 @@ def test_a_corrupt_checkpoint_is_an_error_and_is_left_untouched(tmp_path):
         _search(n_iter=4, checkpoint=path).fit(X, y)
 
 
+def test_a_checkpoint_of_version_one_still_resumes(tmp_path):
+    # 0.1 wrote one search per file ({"version": 1, "state": ...}).
+    path = tmp_path / "search.ckpt"
+    _search(n_iter=4, checkpoint=path).fit(X, y)
+    (state,) = load_checkpoint(path).values()
+    state.settings = None  # 0.1 did not record them
+    payload = {"format": "hyperopt-search checkpoint", "version": 1, "state": state}
+    path.write_bytes(pickle.dumps(payload))
+    ScoreIsP.fitted.clear()
+    resumed = _search(n_iter=6, checkpoint=path).fit(X, y)
+    assert resumed.n_candidates_ == 6
+    assert len(ScoreIsP.fitted) == 2 * 2 + 1  # the 2 new candidates x 2 folds + refit
+    assert pickle.loads(path.read_bytes())["version"] == 2  # rewritten in the current format
+    assert len(load_checkpoint(path)) == 1
+
+
 def test_a_checkpoint_keeps_one_search_per_dataset_for_nested_cv(tmp_path):
     # Regression (issue 12, 4): under cross_val_score, the second outer fold
     # failed with "different data". Each outer fold's search now has its own
