@@ -393,6 +393,8 @@ class HyperoptSearchCV(BaseSearchCV):
     ... ).fit(X, y)
     >>> search.n_candidates_
     12
+    >>> search.schedule_  # what schedule="auto" ran: pipelined, on joblib's backend
+    'ordered'
     >>> sorted(search.best_params_)
     ['C', 'kernel']
     >>> float(search.best_score_) >= 0.95
