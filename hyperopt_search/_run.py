@@ -40,6 +40,13 @@ class Run:
         self.pending_rounds: dict[int, int] = (
             {} if prior is None or prior.pending_rounds is None else dict(prior.pending_rounds)
         )
+        # Racing: each candidate's fold scores of the optimised metric (NaN
+        # where failed or raced out), and for each candidate in flight the
+        # number of candidates told before it was proposed (what it races).
+        self.fold_scores: list[list[float]] = []
+        self.pending_told: dict[int, int] = (
+            {} if prior is None or prior.pending_told is None else dict(prior.pending_told)
+        )
 
     @property
     def n_candidates(self) -> int:
@@ -88,6 +95,7 @@ class Run:
             more_results={k: list(v) for k, v in self.more_results.items()},
             n_rounds=self.n_rounds,
             pending_rounds=dict(self.pending_rounds),
+            pending_told=dict(self.pending_told),
             settings=dict(self.settings),
         )
 

@@ -30,6 +30,7 @@ from ._optimizer import (
     resolve_algo,
 )
 from ._pipeline import Evaluation, Pipeline
+from ._racing import Race, reference
 from ._run import FixedSplits, Run
 from ._space import SearchSpace, to_hyperopt_space
 from ._state import (
@@ -171,6 +172,23 @@ class HyperoptSearchCV(BaseSearchCV):
         multiprocessing and dask backends; they call ``monitor`` and check
         the stopping rules after every candidate.
 
+    racing : bool, default=False
+        Race the folds: fit each candidate's folds one after the other and
+        stop it as soon as its scores on the folds done show, in a paired
+        comparison with the best complete candidate on the same folds, that
+        it is unlikely (probability below 5%, with the fold-to-fold noise
+        estimated from the complete candidates) to end level with it. Its
+        other folds are never fitted. A failed fold also ends its candidate
+        (a failure whatever its other folds). ``best_*``, ranks and the
+        refit come from complete candidates only; a raced-out candidate is
+        in ``cv_results_`` with NaN for the folds it did not fit (so a NaN
+        mean score) and fewer ``n_splits_fitted``, and hyperopt is told its
+        estimated score (the best's mean plus the mean paired difference).
+        The decisions depend only on candidates told before it was proposed:
+        the results do not depend on ``n_jobs``. Needs a pipelined
+        ``schedule``; one fold per candidate in flight runs at a time, so
+        use ``batch_size >= n_workers``. See the "Long searches" page.
+
     scoring : str, callable, list, tuple or dict, default=None
         Strategy to evaluate the performance of the cross-validated model on
         the test set, as in :class:`~sklearn.model_selection.GridSearchCV`.
@@ -264,8 +282,9 @@ class HyperoptSearchCV(BaseSearchCV):
         The same keys and dtypes as ``GridSearchCV.cv_results_``, in
         evaluation order, plus ``hyperopt_round`` (the round of each
         candidate; with a pipelined ``schedule``, each candidate after TPE's
-        start-up ones is its own round) and ``hyperopt_tid`` (its trial id in
-        ``trials_``).
+        start-up ones is its own round), ``hyperopt_tid`` (its trial id in
+        ``trials_``) and ``n_splits_fitted`` (the folds fitted: fewer than
+        ``n_splits_`` for a candidate raced out by ``racing``).
 
     best_estimator_ : estimator
         Estimator refitted with the best parameters (if ``refit`` is set).
@@ -425,6 +444,7 @@ class HyperoptSearchCV(BaseSearchCV):
         ],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "schedule": [StrOptions({"auto", "rounds", "ordered", "async"})],
+        "racing": ["boolean"],
         "random_state": ["random_state", np.random.Generator],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
@@ -445,6 +465,7 @@ class HyperoptSearchCV(BaseSearchCV):
         n_initial_points="auto",
         batch_size=4,
         schedule="auto",
+        racing=False,
         scoring=None,
         n_jobs=None,
         refit=True,
@@ -468,6 +489,7 @@ class HyperoptSearchCV(BaseSearchCV):
         self.n_initial_points = n_initial_points
         self.batch_size = batch_size
         self.schedule = schedule
+        self.racing = racing
         self.random_state = random_state
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
@@ -707,6 +729,7 @@ class HyperoptSearchCV(BaseSearchCV):
         settings = self._settings(space)
         prior = self._prior_state(space, settings)
         self.schedule_ = self._resolve_schedule(evaluate_candidates)
+        self._check_racing()
         optimizer = self._make_optimizer(space, prior)
         run = Run(
             prior=prior,
@@ -734,6 +757,7 @@ class HyperoptSearchCV(BaseSearchCV):
         if prior is not None:
             prior_fits = _by_candidate(prior.outs, len(prior.splits))
             run.scores = [self._candidate_score(fits) for fits in prior_fits]
+            run.fold_scores = [[self._fold_score(out) for out in fits] for fits in prior_fits]
             if done := self._finished_before(prior, space, rules, run.scores):
                 self._reload(evaluate_candidates, run, done)
                 return
@@ -764,6 +788,7 @@ class HyperoptSearchCV(BaseSearchCV):
             self.stop_reason_ = "interrupted"
             optimizer.discard_pending()
             run.pending_rounds.clear()
+            run.pending_told.clear()
             self._search_state = run.state()
             self._keep_partial_results(run.current_results())
             raise
@@ -872,8 +897,10 @@ class HyperoptSearchCV(BaseSearchCV):
                 # over the whole search, in proposal order.
                 nonlocal n_submitted
                 index, n_submitted = n_submitted, n_submitted + 1
-                futures = [
-                    executor.submit(
+
+                def submit_fold(split: int):
+                    train, test = splits[split]
+                    return executor.submit(
                         _compat.fit_and_score,
                         context.base_estimator,
                         X,
@@ -894,16 +921,34 @@ class HyperoptSearchCV(BaseSearchCV):
                             else ()
                         ),
                     )
-                    for split, (train, test) in enumerate(splits)
-                ]
+
+                race = self._race(run, candidate)
                 run.pending_rounds[candidate.tid] = round_index
-                pipeline.add(Evaluation(candidate, round_index, futures))
+                if race is None:
+                    futures = [submit_fold(split) for split in range(len(splits))]
+                    pipeline.add(Evaluation(candidate, round_index, futures))
+                else:
+                    # Folds one after the other, each after the race goes on.
+                    evaluation = Evaluation(
+                        candidate,
+                        round_index,
+                        [],
+                        n_splits=len(splits),
+                        submit_fold=submit_fold,
+                        race=race,
+                    )
+                    evaluation.advance()
+                    pipeline.add(evaluation)
 
             for candidate in optimizer.pending():  # in flight when a checkpoint was written
                 submit(candidate, run.pending_rounds.get(candidate.tid, run.n_rounds))
             while True:
                 while stop is None:
-                    in_flight_limit = max(run.n_candidates + self.batch_size, startup)
+                    # Racing: start-up candidates too are proposed batch_size
+                    # at a time, so that later ones race the first ones.
+                    in_flight_limit = run.n_candidates + self.batch_size
+                    if not self.racing:
+                        in_flight_limit = max(in_flight_limit, startup)
                     if run.n_candidates + len(pipeline) >= min(self.n_iter, in_flight_limit):
                         break
                     if run.n_rounds_this_fit and (
@@ -922,7 +967,7 @@ class HyperoptSearchCV(BaseSearchCV):
                     break
                 evaluation = pipeline.next()
                 outs = evaluation.outs()
-                new_outs.extend(outs)
+                new_outs.extend(evaluation.fitted_outs())
                 self._tell_candidate(run, evaluation, outs)
                 if stop is None:
                     stop = self._stop_after(rules, run)
@@ -939,19 +984,65 @@ class HyperoptSearchCV(BaseSearchCV):
         """Tell hyperopt one finished candidate; record it; checkpoint; report."""
         candidate = evaluation.candidate
         score = self._candidate_score(outs)
-        run.optimizer.tell({candidate.tid: _loss(score, outs, self.refit)})
+        raced_out = evaluation.n_fitted < evaluation.n_splits
+        loss = _loss(score, outs, self.refit)
+        if raced_out and evaluation.race.reference is not None:
+            # Told as the bad result it is: its estimated complete score.
+            fitted = evaluation.fitted_outs()
+            estimate = evaluation.race.estimate(fitted)
+            failed = _loss(0.0, fitted, self.refit) is None
+            loss = None if failed or not np.isfinite(estimate) else -estimate
+        run.optimizer.tell({candidate.tid: loss})
         run.pending_rounds.pop(candidate.tid, None)
+        run.pending_told.pop(candidate.tid, None)
         more_results = {"hyperopt_round": [evaluation.round], "hyperopt_tid": [candidate.tid]}
         run.context.add([candidate.params], outs, more_results)
         run.add_candidate(candidate, outs, more_results, score)
+        run.fold_scores.append([self._fold_score(out) for out in outs])
         self.n_candidates_ = run.n_candidates
         if self.checkpoint is not None:
             save_checkpoint(self.checkpoint, run.state())
         if self.verbose > 0:
+            what = f"score {score:.5g}"
+            if raced_out:
+                what = f"raced out after {evaluation.n_fitted}/{evaluation.n_splits} folds"
             print(
                 f"[HyperoptSearchCV] candidate {self.n_candidates_}/{self.n_iter} "
-                f"(round {evaluation.round}): score {score:.5g}, best {run.best_score:.5g}"
+                f"(round {evaluation.round}): {what}, best {run.best_score:.5g}"
             )
+
+    def _race(self, run: Run, candidate: Candidate) -> Race | None:
+        """The race of a candidate about to be submitted (None: all folds at once).
+
+        Folds are fitted one after the other: a failed fold ends the
+        candidate (a failure whatever its other folds), and, once two
+        complete candidates exist, so does :func:`~._racing.should_stop`.
+
+        It races against the candidates told before it was proposed (kept
+        for a candidate still in flight when a checkpoint was written), so
+        its folds do not depend on timing or on the number of workers.
+        """
+        if not self.racing:
+            return None
+        told = run.pending_told.setdefault(candidate.tid, run.n_candidates)
+        return Race(reference(run.fold_scores[:told]), self._fold_score)
+
+    def _check_racing(self) -> None:
+        """``racing`` needs a pipelined schedule (a round fits all its folds at once)."""
+        if not self.racing or self.schedule_ != "rounds":
+            return
+        if self.schedule == "rounds":
+            raise ValueError(
+                "racing=True needs a pipelined schedule ('auto', 'ordered' or 'async'); "
+                "got schedule='rounds', which fits all folds of a round at once."
+            )
+        warnings.warn(
+            "racing=True is ignored: schedule='auto' runs 'rounds' on this joblib "
+            "backend, which fits all folds of a round at once; every candidate gets "
+            "all its folds.",
+            UserWarning,
+            stacklevel=_caller_of_fit(),
+        )
 
     def _stop_after(self, rules: StoppingRules, run: Run) -> str | None:
         """The reason to stop after a round (or a pipelined candidate), if any."""
@@ -981,6 +1072,7 @@ class HyperoptSearchCV(BaseSearchCV):
         outs = run.recorder.calls[-1]
         fits = _by_candidate(outs, len(cv.splits))
         scores = [self._candidate_score(candidate_fits) for candidate_fits in fits]
+        run.fold_scores.extend([self._fold_score(out) for out in f] for f in fits)
         run.optimizer.tell(
             {
                 candidate.tid: _loss(score, candidate_fits, self.refit)
@@ -1002,6 +1094,16 @@ class HyperoptSearchCV(BaseSearchCV):
         """Warn when a round has fewer fits than there are workers."""
         if n_workers is None:
             n_workers = effective_n_jobs(self.n_jobs)
+        if self.racing and self.schedule_ != "rounds":
+            if self.batch_size < n_workers:
+                warnings.warn(
+                    f"racing=True fits one fold of each candidate in flight at a time: "
+                    f"batch_size={self.batch_size} keeps at most {self.batch_size} of "
+                    f"{n_workers} workers busy. Use batch_size >= {2 * n_workers}.",
+                    UserWarning,
+                    stacklevel=_caller_of_fit(),
+                )
+            return
         if self.batch_size * n_splits < n_workers:
             warnings.warn(
                 f"batch_size={self.batch_size} x {n_splits} folds gives "
@@ -1025,7 +1127,33 @@ class HyperoptSearchCV(BaseSearchCV):
                 key: prior.more_results[key] + list(values)
                 for key, values in (more_results or {}).items()
             }
-        return super()._format_results(candidate_params, n_splits, out, more_results)
+        # Folds fitted per candidate: fewer than n_splits for a raced-out one
+        # (its other folds are NaN placeholders, without a fit time).
+        fit_times = np.array([o.get("fit_time", 0.0) for o in out], dtype=float)
+        fitted = np.isfinite(fit_times).reshape(-1, n_splits).sum(axis=1) if n_splits else []
+        fitted = np.asarray(fitted, dtype=int)
+        if not (fitted < n_splits).any():
+            results = super()._format_results(candidate_params, n_splits, out, more_results)
+        else:
+            # scikit-learn warns about non-finite mean scores: raced-out
+            # candidates have them by design, failed complete ones are news.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                results = super()._format_results(candidate_params, n_splits, out, more_results)
+            complete = fitted == n_splits
+            for warning in caught:
+                means = [
+                    np.asarray(values, dtype=float)[complete]
+                    for key, values in results.items()
+                    if key.startswith(("mean_test_", "mean_train_"))
+                ]
+                if "non-finite" in str(warning.message) and all(
+                    np.isfinite(m).all() for m in means
+                ):
+                    continue
+                warnings.warn(warning.message, warning.category, stacklevel=_caller_of_fit())
+        results["n_splits_fitted"] = fitted
+        return results
 
     def _objective_metric(self, results: dict[str, Any]) -> str:
         """The metric hyperopt optimises: the refit metric, else the first."""
@@ -1038,6 +1166,15 @@ class HyperoptSearchCV(BaseSearchCV):
             if isinstance(out["test_scores"], dict):
                 return _objective_key(out["test_scores"], self.refit)
         return "score"
+
+    def _fold_score(self, out: dict) -> float:
+        """One fold's score of the optimised metric; NaN if its fit or score failed."""
+        value = out["test_scores"]
+        if isinstance(value, dict):
+            value = value[_objective_key(value, self.refit)]
+        if out["fit_error"] is not None or isinstance(value, _compat.FailedScore):
+            return float("nan")
+        return float(value)
 
     def _candidate_score(self, outs: list[dict]) -> float:
         """A candidate's mean test score of the optimised metric, from its raw results.

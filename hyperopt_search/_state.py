@@ -75,6 +75,9 @@ class SearchState:
         Number of rounds evaluated (or started, by a pipelined schedule).
     pending_rounds : dict of int to int, optional
         The round of each pending trial, by trial id.
+    pending_told : dict of int to int, optional
+        With ``racing``: for each pending trial, by trial id, the number of
+        candidates told before it was proposed (the ones it races against).
     settings : dict of str to str, optional
         A stable hash of each setting that makes the candidates' scores
         comparable (estimator, scoring, cv, ...): a continued search must
@@ -91,6 +94,7 @@ class SearchState:
     more_results: dict[str, list] = field(default_factory=dict)
     n_rounds: int = 0
     pending_rounds: dict[int, int] | None = None
+    pending_told: dict[int, int] | None = None
     settings: dict[str, str] | None = None
 
     @property

@@ -179,7 +179,11 @@ def test_scores_match_grid_search_on_the_same_candidates_with_metadata(data):
         refit="neg_log_loss",
         return_train_score=True,
     ).fit(X, y, groups=groups, sample_weight=sample_weight)
-    assert set(search.cv_results_) - set(grid.cv_results_) == {"hyperopt_round", "hyperopt_tid"}
+    assert set(search.cv_results_) - set(grid.cv_results_) == {
+        "hyperopt_round",
+        "hyperopt_tid",
+        "n_splits_fitted",
+    }
     for key in (
         "mean_test_accuracy",
         "mean_test_neg_log_loss",

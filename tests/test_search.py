@@ -120,7 +120,8 @@ def test_cv_results_have_grid_search_keys_and_dtypes():
     hs = HyperoptSearchCV(SVC(), grid, n_iter=4, refit="accuracy", random_state=0, **kwargs)
     hs.fit(X_iris, y_iris)
     ours = hs.cv_results_
-    assert set(ours) == set(gs.cv_results_) | {"hyperopt_round", "hyperopt_tid"}
+    extra = {"hyperopt_round", "hyperopt_tid", "n_splits_fitted"}
+    assert set(ours) == set(gs.cv_results_) | extra
     for key, value in gs.cv_results_.items():
         assert type(ours[key]) is type(value), key
         if isinstance(value, np.ndarray):
@@ -128,6 +129,7 @@ def test_cv_results_have_grid_search_keys_and_dtypes():
             assert ours[key].shape == value.shape, key
     assert isinstance(ours["param_C"], np.ma.MaskedArray)
     assert ours["hyperopt_round"].tolist() == [0, 0, 0, 0]
+    assert ours["n_splits_fitted"].tolist() == [3, 3, 3, 3]
 
 
 def test_best_params_hold_native_python_values():

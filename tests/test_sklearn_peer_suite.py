@@ -49,8 +49,8 @@ kinds of reason:
 - an inherent, documented difference: candidates come in the order hyperopt
   proposes them, not grid order (so anything read by index, and the choice
   among tied candidates, differs), and a seed gives other candidates than
-  RandomizedSearchCV's; ``cv_results_`` has the two extra keys
-  ``hyperopt_round`` and ``hyperopt_tid``; the fitted search has extra
+  RandomizedSearchCV's; ``cv_results_`` has the extra keys
+  ``hyperopt_round``, ``hyperopt_tid`` and ``n_splits_fitted``; the fitted search has extra
   attributes; a candidate equal to an earlier one is never fitted again;
   error messages are worded differently; ``verbose`` adds a line per round;
 - ``"BUG: ..."``: a behaviour of HyperoptSearchCV that a user switching from
@@ -290,7 +290,7 @@ _ORDER = (
     "grid (or RandomizedSearchCV's) order, so reading a candidate by index, or the "
     "choice among tied candidates, differs"
 )
-_EXTRA_KEYS = "cv_results_ has the two extra keys hyperopt_round and hyperopt_tid"
+_EXTRA_KEYS = "cv_results_ has the extra keys hyperopt_round, hyperopt_tid and n_splits_fitted"
 _DUPLICATES = "no duplicate fits: equal values of a list are one candidate, fitted once"
 _WORDING = "error message worded differently (same exception type)"
 
