@@ -1,9 +1,10 @@
 """Candidates in flight, and which finished one hyperopt hears about next.
 
 The pipelined schedules keep up to ``batch_size`` candidates in flight (all
-their folds submitted at once) and propose a new one each time one is told to
-hyperopt. :class:`Pipeline` holds the candidates in flight, in the order they
-were proposed, and hands back the next one to tell:
+their folds submitted at once, or, with racing, one fold after the other) and
+propose a new one each time one is told to hyperopt. :class:`Pipeline` holds
+the candidates in flight, in the order they were proposed, and hands back the
+next one to tell:
 
 - ``ordered=True``: always the oldest, once all its folds are done. Each
   proposal then sees exactly the same finished and pending candidates whatever

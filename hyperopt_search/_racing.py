@@ -31,6 +31,9 @@ __all__ = ["ALPHA", "Race", "Reference", "estimated_score", "reference", "should
 
 #: Largest probability of ending level with the best at which a candidate is stopped.
 ALPHA = 0.05
+#: Fraction of the complete candidates (the best ones) whose paired differences
+#: to the best estimate the fold noise.
+NOISE_FRACTION = 1.0
 
 
 @dataclass(frozen=True)
@@ -66,17 +69,21 @@ def reference(fold_scores: Sequence[Sequence[float]]) -> Reference | None:
     complete = scores[np.isfinite(scores).all(axis=1)]
     if len(complete) < 2:
         return None
-    best = int(np.argmax(complete.mean(axis=1)))
-    diffs = np.delete(complete, best, axis=0) - complete[best]
+    order = np.argsort(-complete.mean(axis=1), kind="stable")
+    best = complete[order[0]]
+    n_others = max(1, math.ceil(NOISE_FRACTION * (len(complete) - 1)))
+    diffs = complete[order[1 : 1 + n_others]] - best
     deviations = diffs - diffs.mean(axis=1, keepdims=True)
     return Reference(
-        scores=complete[best].copy(),
+        scores=best.copy(),
         sum_squares=float((deviations**2).sum()),
         df=int(deviations.size - len(deviations)),
     )
 
 
-def should_stop(ref: Reference | None, scores: Sequence[float], alpha: float = ALPHA) -> bool:
+def should_stop(
+    ref: Reference | None, scores: Sequence[float], alpha: float | None = None
+) -> bool:
     """Whether a candidate with these first fold ``scores`` is raced out.
 
     A non-finite score (a failed fit or score) always stops it: it is a
@@ -92,6 +99,7 @@ def should_stop(ref: Reference | None, scores: Sequence[float], alpha: float = A
     >>> should_stop(ref, [0.9, 0.79])
     False
     """
+    alpha = ALPHA if alpha is None else alpha
     k = len(scores)
     d = np.asarray(scores, dtype=float)
     if not np.isfinite(d).all():
