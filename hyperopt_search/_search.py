@@ -176,10 +176,10 @@ class HyperoptSearchCV(BaseSearchCV):
         Race the folds: fit each candidate's folds one after the other and
         stop it as soon as its scores on the folds done show, in a paired
         comparison with the best complete candidate on the same folds, that
-        it is unlikely (probability below 5%, with the fold-to-fold noise
-        estimated from the complete candidates) to end level with it. Its
-        other folds are never fitted. A failed fold also ends its candidate
-        (a failure whatever its other folds). ``best_*``, ranks and the
+        it is unlikely (probability below 20%, with the fold-to-fold noise
+        estimated from the better half of the complete candidates) to end
+        level with it. Its other folds are never fitted. A failed fold also
+        ends its candidate (a failure whatever its other folds). ``best_*``, ranks and the
         refit come from complete candidates only; a raced-out candidate is
         in ``cv_results_`` with NaN for the folds it did not fit (so a NaN
         mean score) and fewer ``n_splits_fitted``, and hyperopt is told its

@@ -7,6 +7,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import joblib
 import numpy as np
@@ -368,3 +369,14 @@ def test_racing_is_a_plain_boolean_parameter():
     search = HyperoptSearchCV(LogisticRegression(), SPACE, racing="yes")
     with pytest.raises(ValueError, match="racing"):
         search.fit(X, y)
+
+
+def test_progress_bar_callback_does_not_break_a_raced_search():
+    callback = pytest.importorskip("sklearn.callback")
+    pytest.importorskip("rich")
+    search = _search(n_iter=12)
+    search.set_callbacks(callback.ProgressBar())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not support callbacks")
+        search.fit(X, y)
+    assert (search.cv_results_["n_splits_fitted"] < 5).any()
