@@ -1153,6 +1153,16 @@ class HyperoptSearchCV(BaseSearchCV):
                     continue
                 warnings.warn(warning.message, warning.category, stacklevel=_caller_of_fit())
         results["n_splits_fitted"] = fitted
+        raced = np.flatnonzero(fitted < n_splits)
+        if len(raced):
+            # Times of a raced-out candidate: over the folds it fitted.
+            for key in ("fit_time", "score_time"):
+                times = np.array([o.get(key, np.nan) for o in out], dtype=float)
+                times = times.reshape(-1, n_splits)[raced]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # nothing fitted
+                    results[f"mean_{key}"][raced] = np.nanmean(times, axis=1)
+                    results[f"std_{key}"][raced] = np.nanstd(times, axis=1)
         return results
 
     def _objective_metric(self, results: dict[str, Any]) -> str:

@@ -126,6 +126,9 @@ def test_raced_out_candidates_have_nan_for_their_unfitted_folds_only():
         assert np.isfinite(row[:n]).all() and np.isnan(row[n:]).all()
     assert np.isnan(results["mean_test_score"][raced]).all()
     assert np.isfinite(results["mean_test_score"][~raced]).all()
+    # fit and score times: over the folds fitted
+    for key in ("mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time"):
+        assert np.isfinite(results[key]).all(), key
     # Their unfitted folds were never fitted: all fits are the counted folds
     # and the refit.
     assert len(CountingLogisticRegression.fits) == fitted.sum() + 1
