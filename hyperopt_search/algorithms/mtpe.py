@@ -30,7 +30,7 @@ import functools
 import math
 
 import numpy as np
-from scipy.special import logsumexp, ndtr, ndtri
+from scipy.special import ndtr, ndtri
 
 from ._encoding import EncodedSpace
 from ._loop import suggest_with_model
@@ -95,34 +95,97 @@ def propose(
     space: EncodedSpace, history: History, rng: np.random.Generator, n_candidates: int = 24
 ) -> np.ndarray:
     """The draw from the good mixture with the best ratio of good to bad density."""
-    order = np.argsort(history.losses, kind="stable")
     n_finished = len(history.X_ok) + len(history.X_failed)
-    n_good = min(math.ceil(0.1 * n_finished), 25, len(order))
-    good = history.X_ok[order[:n_good]]
-    bad = np.vstack([history.X_ok[order[n_good:]], history.X_failed, history.X_pending])
-    good_mix, bad_mix = _Parzen(space, good), _Parzen(space, bad)
-    candidates = good_mix.sample(rng, n_candidates)
-    score = good_mix.log_pdf(candidates) - bad_mix.log_pdf(candidates)
-    return candidates[int(np.argmax(score))]
+    n_good = min(math.ceil(0.1 * n_finished), 25, len(history.losses))
+    is_good = _best(history.losses, n_good)
+    good_rows = np.flatnonzero(is_good)
+    # The good ones best first, ties in trial order (a stable sort).
+    good = history.X_ok[good_rows[np.argsort(history.losses[good_rows], kind="stable")]]
+    bad = np.vstack([history.X_ok[~is_good], history.X_failed, history.X_pending])
+    mixtures = _Parzen(space, [good, bad])
+    candidates = mixtures.sample(rng, n_candidates)
+    log_good, log_bad = mixtures.log_pdf(candidates)
+    return candidates[int(np.argmax(log_good - log_bad))]
+
+
+def _best(losses: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the ``k`` smallest losses, ties taken in order (as a stable sort would).
+
+    A partition, not a sort: linear in the number of trials.
+    """
+    mask = np.zeros(len(losses), dtype=bool)
+    if k == 0:
+        return mask
+    threshold = np.partition(losses, k - 1)[k - 1]
+    mask = losses < threshold
+    ties = np.flatnonzero(losses == threshold)
+    mask[ties[: k - int(mask.sum())]] = True
+    return mask
 
 
 class _Parzen:
-    """A mixture of product kernels, one per observation, plus a prior one."""
+    """Mixtures of product kernels, one per observation, plus a prior one each.
 
-    def __init__(self, space: EncodedSpace, X: np.ndarray):
+    ``groups`` are the observations of each mixture (here the good and the
+    bad trials); :meth:`sample` draws from the first. Everything that depends
+    on the observations only (bandwidths, truncation masses, normalising
+    constants) is computed once, here, for all mixtures together;
+    :meth:`log_pdf` is then one matrix product of the candidates' features
+    with the components', plus one equality test per categorical parameter:
+    no (candidates x observations x parameters) array is formed.
+    """
+
+    def __init__(self, space: EncodedSpace, groups: list[np.ndarray]):
         self.space = space
-        self.X = X
-        m = len(X)
+        self.sizes = [len(X) for X in groups]
+        self.X = np.vstack(groups)
         d = space.n_dims
         # Optuna's multivariate bandwidth: 0.2 * n^(-1/(d+4)) of the range,
-        # at least range / min(100, 1 + m) ("magic clip").
-        sigma = 0.2 * max(m, 1) ** (-1.0 / (d + 4))
-        self.sigma = float(np.clip(sigma, 1.0 / min(100, 1 + m), 1.0))
-        self.active = space.active(X) if m else np.zeros((0, d), dtype=bool)
-        self.n_options = np.array([max(dim.n_options, 1) for dim in space.dims], dtype=float)
+        # at least range / min(100, 1 + m) ("magic clip"); one per mixture.
+        self.sigmas = [
+            float(np.clip(0.2 * max(m, 1) ** (-1.0 / (d + 4)), 1.0 / min(100, 1 + m), 1.0))
+            for m in self.sizes
+        ]
+        self.active = space.active(self.X)
+        self.n_options = space.n_options
+        # Categorical kernel: the observed option with probability p_keep
+        # (Optuna's prior weight 1), each other option with p_other.
+        self.p_keep = (1.0 + 1.0 / self.n_options) / 2.0
+        p_other = (1.0 - self.p_keep) / np.maximum(self.n_options - 1, 1)
+        self.log_other = np.log(np.maximum(p_other, 1e-300))
+        self._components = self._component_features()
+
+    def _component_features(self) -> np.ndarray:
+        """Per component, the coefficients of :meth:`_candidate_features`.
+
+        A component's log kernel at a candidate ``y`` is a sum over the
+        labels active in ``y``. A numeric label active in the component adds
+        ``c - (y - x)^2 / (2 sigma^2) = (c - w x^2) + 2 w x y - w y^2``
+        (``c`` the log normaliser of the normal truncated to [0, 1]); a
+        categorical one adds ``log p_other`` (plus ``log p_keep - log
+        p_other`` when ``y`` takes the observed option, added in
+        :meth:`log_pdf`); a label inactive in the component adds its prior
+        density (1 for a numeric feature, ``1/k`` for a categorical one).
+        """
+        num, cat = ~self.space.categorical, self.space.categorical
+        s = np.repeat(self.sigmas, self.sizes)[:, None]
+        xn, an = self.X[:, num], self.active[:, num]
+        mass = ndtr((1.0 - xn) / s) - ndtr(-xn / s)
+        log_norm = -np.log(s * math.sqrt(2 * math.pi)) - np.log(np.maximum(mass, 1e-12))
+        w = an / (2.0 * s * s)
+        log_prior = -np.log(self.n_options[cat])
+        categorical = np.where(self.active[:, cat], self.log_other[cat], log_prior)
+        return np.hstack([np.where(an, log_norm, 0.0) - w * xn**2, 2.0 * w * xn, -w, categorical])
+
+    def _candidate_features(self, Y: np.ndarray, active_y: np.ndarray) -> np.ndarray:
+        """The features matching :meth:`_component_features` (see there)."""
+        num, cat = ~self.space.categorical, self.space.categorical
+        yn, on = Y[:, num], active_y[:, num].astype(float)
+        return np.hstack([on, on * yn, on * yn**2, active_y[:, cat].astype(float)])
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        m, d = len(self.X), self.space.n_dims
+        """``n`` draws from the first mixture."""
+        m, d = self.sizes[0], self.space.n_dims
         component = rng.integers(m + 1, size=n)  # m: the prior component
         U = rng.random((n, d))  # draws from the prior (uniform features)
         out = np.where(self.space.categorical, np.floor(U * self.n_options), U)
@@ -131,10 +194,10 @@ class _Parzen:
             rows = self.X[component[from_obs]]
             active = self.active[component[from_obs]]
             numeric = ~self.space.categorical & active
-            noise = _truncated_normal(rng, rows, self.sigma)
+            noise = _truncated_normal(rng, rows, self.sigmas[0])
             # Categorical: keep the observed option with probability
             # (1 + 1/k) / 2 (Optuna's prior weight 1), otherwise a uniform one.
-            keep = rng.random(rows.shape) < (1.0 + 1.0 / self.n_options) / 2.0
+            keep = rng.random(rows.shape) < self.p_keep
             categorical = self.space.categorical & active & keep
             block = out[from_obs]
             block = np.where(numeric, noise, block)
@@ -142,35 +205,27 @@ class _Parzen:
             out[from_obs] = block
         return self.space.snap(out)
 
-    def log_pdf(self, Y: np.ndarray) -> np.ndarray:
-        """log density of each row of ``Y``, over the labels active in it."""
-        m = len(self.X)
+    def log_pdf(self, Y: np.ndarray) -> list[np.ndarray]:
+        """log density of each row of ``Y`` under each mixture, over the labels active in it."""
         active_y = self.space.active(Y)
         cat = self.space.categorical
         # Prior component: uniform, density 1 per numeric feature, 1/k per
         # categorical one.
-        prior = -(np.log(self.n_options)[None, :] * (cat & active_y)).sum(axis=1)
-        if m == 0:
-            return prior
-        diff = Y[:, None, :] - self.X[None, :, :]
-        # Numeric kernels: a normal truncated to [0, 1].
-        mass = ndtr((1.0 - self.X) / self.sigma) - ndtr(-self.X / self.sigma)
-        log_num = (
-            -0.5 * (diff / self.sigma) ** 2
-            - math.log(self.sigma * math.sqrt(2 * math.pi))
-            - np.log(np.maximum(mass, 1e-12))[None, :, :]
-        )
-        same = diff == 0
-        p_keep = (1.0 + 1.0 / self.n_options) / 2.0
-        p_other = (1.0 - p_keep) / np.maximum(self.n_options - 1, 1)
-        log_cat = np.where(same, np.log(p_keep), np.log(np.maximum(p_other, 1e-300)))
-        log_uniform = np.where(cat, -np.log(self.n_options), 0.0)
-        per_dim = np.where(cat, log_cat, log_num)
-        # An observation where the label was inactive contributes its prior.
-        per_dim = np.where(self.active[None, :, :], per_dim, log_uniform)
-        per_dim = np.where(active_y[:, None, :], per_dim, 0.0)
-        components = np.concatenate([per_dim.sum(axis=2), prior[:, None]], axis=1)
-        return logsumexp(components, axis=1) - math.log(m + 1)
+        prior = -(np.log(self.n_options) * (cat & active_y)).sum(axis=1)
+        # (candidates x components): every term but the categorical matches.
+        log_k = self._candidate_features(Y, active_y) @ self._components.T
+        if cat.any():
+            gain = np.log(self.p_keep) - self.log_other
+            # An inactive candidate label never matches (inactive components hold -1).
+            y = np.where(active_y, Y, -2.0)
+            for i in np.flatnonzero(cat):
+                log_k += gain[i] * (y[:, i, None] == self.X[None, :, i])
+        out = []
+        for block in np.split(log_k, np.cumsum(self.sizes)[:-1], axis=1):
+            top = np.maximum(block.max(axis=1, initial=-np.inf), prior)
+            total = np.exp(block - top[:, None]).sum(axis=1) + np.exp(prior - top)
+            out.append(np.log(total) + top - math.log(block.shape[1] + 1))
+        return out
 
 
 def _truncated_normal(rng: np.random.Generator, mu: np.ndarray, sigma: float) -> np.ndarray:
