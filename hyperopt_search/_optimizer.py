@@ -115,25 +115,27 @@ def resolve_algo(
 
 
 class AutoAlgorithm:
-    """``algo="auto"``: the Gaussian process where it is strong, TPE elsewhere.
+    """``algo="auto"``: the Gaussian process where it is strong, multivariate TPE elsewhere.
 
     Per proposal, from the space and the number of trials only (never from
     timings, so the candidates stay reproducible): multivariate TPE for a
     space with conditional parameters; the Gaussian process for one without,
     of at most :attr:`MAX_GP_DIMS` labels, while fewer than
     :attr:`MAX_GP_TRIALS` trials exist (its cost grows with the cube of the
-    trials); hyperopt's TPE otherwise.
+    trials); multivariate TPE otherwise (a proposal costs well under a
+    millisecond, and it models interactions). hyperopt's TPE only for a
+    space our algorithms cannot read.
     """
 
-    #: Trials after which TPE takes over (a GP proposal costs O(n^3)).
+    #: Trials after which multivariate TPE takes over (a GP proposal costs O(n^3)).
     MAX_GP_TRIALS = 200
     #: Labels above which the space counts as high-dimensional.
     MAX_GP_DIMS = 12
 
-    def __init__(self, gp_algo: Callable, tpe_algo: Callable, conditional_algo: Callable):
+    def __init__(self, gp_algo: Callable, tpe_algo: Callable, mtpe_algo: Callable):
         self.gp_algo = gp_algo
         self.tpe_algo = tpe_algo
-        self.conditional_algo = conditional_algo
+        self.mtpe_algo = mtpe_algo
 
     def choose(self, domain: Domain, n_trials: int) -> Callable:
         """The algorithm of the proposal after ``n_trials`` trials.
@@ -146,16 +148,16 @@ class AutoAlgorithm:
         except ValueError:
             return self.tpe_algo
         if space.conditional:
-            return self.conditional_algo
+            return self.mtpe_algo
         if space.n_dims <= self.MAX_GP_DIMS and n_trials < self.MAX_GP_TRIALS:
             return self.gp_algo
-        return self.tpe_algo
+        return self.mtpe_algo
 
     def name_of(self, algo: Callable) -> str:
         """``"gp"``, ``"mtpe"`` or ``"tpe"``: the name of one of the algorithms."""
         if algo is self.gp_algo:
             return "gp"
-        return "mtpe" if algo is self.conditional_algo else "tpe"
+        return "mtpe" if algo is self.mtpe_algo else "tpe"
 
     def uses_gp(self, domain: Domain, n_trials: int) -> bool:
         """Whether the proposal after ``n_trials`` trials comes from the GP."""
