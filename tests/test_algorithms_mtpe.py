@@ -73,7 +73,7 @@ def _history(space_def, n, seed):
 def test_mixture_densities_match_the_plain_per_component_sum(space_def, seed, n):
     space, X = _history(space_def, n, seed)
     split = n // 3
-    mixtures = _Parzen(space, [X[:split], X[split:]])
+    mixtures = _Parzen(space, [[X[:split]], [X[split:]]])
     Y = mixtures.sample(np.random.default_rng(seed), 6)
     Y = np.vstack([Y, X[:2]])  # and points of the observations themselves
     log_good, log_bad = mixtures.log_pdf(Y)
@@ -84,7 +84,7 @@ def test_mixture_densities_match_the_plain_per_component_sum(space_def, seed, n)
 def test_a_numeric_mixture_is_a_density_on_the_unit_interval():
     space, X = _history({"x": hp.uniform("x", -1, 1)}, 12, 0)
     grid = np.linspace(0, 1, 20001)[:, None]
-    (density,) = _Parzen(space, [X]).log_pdf(grid)
+    (density,) = _Parzen(space, [[X]]).log_pdf(grid)
     assert trapezoid(np.exp(density), grid[:, 0]) == pytest.approx(1.0, abs=1e-4)
 
 

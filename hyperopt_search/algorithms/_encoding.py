@@ -104,6 +104,7 @@ class _NumericTransform:
     def __init__(self, dims: Sequence[Dim]):
         self.low = np.array([dim.low for dim in dims], dtype=float)
         self.high = np.array([dim.high for dim in dims], dtype=float)
+        self.span = self.high - self.low
         self.log = np.flatnonzero([dim.log for dim in dims])
         self.normal = np.flatnonzero([dim.normal for dim in dims])
         self.q = np.array([dim.q for dim in dims if dim.q is not None], dtype=float)
@@ -115,7 +116,7 @@ class _NumericTransform:
         if len(self.log):
             with np.errstate(divide="ignore"):
                 V[:, self.log] = np.log(np.maximum(V[:, self.log], 0.0))
-        U = np.clip((V - self.low) / (self.high - self.low), 0.0, 1.0)
+        U = np.minimum(np.maximum((V - self.low) / self.span, 0.0), 1.0)
         if len(self.normal):
             z = (V[:, self.normal] - self.low[self.normal]) / self.high[self.normal]
             U[:, self.normal] = np.clip(ndtr(z), _EPS, 1 - _EPS)
@@ -123,8 +124,8 @@ class _NumericTransform:
 
     def from_unit(self, U: np.ndarray) -> np.ndarray:
         """Raw values at features ``U`` (the inverse of :meth:`to_unit`), quantised."""
-        U = np.clip(U, 0.0, 1.0)
-        V = self.low + U * (self.high - self.low)
+        U = np.minimum(np.maximum(U, 0.0), 1.0)
+        V = self.low + U * self.span
         if len(self.normal):
             u = np.clip(U[:, self.normal], _EPS, 1 - _EPS)
             V[:, self.normal] = self.low[self.normal] + self.high[self.normal] * ndtri(u)
@@ -180,6 +181,11 @@ class EncodedSpace:
         return columns, _NumericTransform([self.dims[i] for i in columns])
 
     @cached_property
+    def _inactive_features(self) -> np.ndarray:
+        """The feature of each label where it is inactive."""
+        return np.where(self.categorical, -1.0, INACTIVE)
+
+    @cached_property
     def _offsets(self) -> np.ndarray:
         """The value of option 0 of each categorical feature (0 for numeric ones)."""
         return np.array([dim.offset for dim in self.dims], dtype=float)
@@ -222,15 +228,16 @@ class EncodedSpace:
             [kind(raw[0]) if (raw := vals.get(label)) else math.nan for label, kind in kinds]
             for vals in many
         ]
-        on = np.array(
-            [[bool(vals.get(label)) for label, _ in kinds] for vals in many], dtype=bool
+        off = np.array(
+            [[not vals.get(label) for label, _ in kinds] for vals in many], dtype=bool
         ).reshape(len(many), self.n_dims)
         X = np.array(rows, dtype=float).reshape(len(many), self.n_dims) - self._offsets
         columns, transform = self._numeric
         if len(columns):
             with np.errstate(invalid="ignore"):  # NaN where inactive
                 X[:, columns] = transform.to_unit(X[:, columns])
-        X[~on] = np.where(self.categorical, -1.0, INACTIVE)[np.nonzero(~on)[1]]
+        if off.any():
+            X[off] = self._inactive_features[np.nonzero(off)[1]]
         return X
 
     def decode(self, x: np.ndarray) -> dict[str, list]:

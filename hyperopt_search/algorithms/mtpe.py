@@ -32,7 +32,7 @@ import math
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from ._encoding import EncodedSpace
+from ._encoding import INACTIVE, EncodedSpace
 from ._loop import suggest_with_model
 from ._trials import History
 
@@ -101,8 +101,8 @@ def propose(
     good_rows = np.flatnonzero(is_good)
     # The good ones best first, ties in trial order (a stable sort).
     good = history.X_ok[good_rows[np.argsort(history.losses[good_rows], kind="stable")]]
-    bad = np.vstack([history.X_ok[~is_good], history.X_failed, history.X_pending])
-    mixtures = _Parzen(space, [good, bad])
+    bad = [history.X_ok[~is_good], history.X_failed, history.X_pending]
+    mixtures = _Parzen(space, [[good], bad])
     candidates = mixtures.sample(rng, n_candidates)
     log_good, log_bad = mixtures.log_pdf(candidates)
     return candidates[int(np.argmax(log_good - log_bad))]
@@ -123,36 +123,69 @@ def _best(losses: np.ndarray, k: int) -> np.ndarray:
     return mask
 
 
+class _Kernels:
+    """What the kernels need of a space, computed once per space.
+
+    A categorical kernel keeps the observed option with probability
+    ``p_keep = (1 + 1/k) / 2`` (Optuna's prior weight 1) and gives each other
+    option ``p_other``; a numeric kernel is a normal truncated to [0, 1].
+    """
+
+    def __init__(self, space: EncodedSpace):
+        self.flat = not space.conditional
+        self.cat = space.categorical
+        self.num = ~space.categorical
+        self.cat_columns = np.flatnonzero(self.cat)
+        k = space.n_options
+        self.p_keep = (1.0 + 1.0 / k) / 2.0
+        log_other = np.log(np.maximum((1.0 - self.p_keep) / np.maximum(k - 1, 1), 1e-300))
+        self.log_other = log_other[self.cat]
+        #: log density of the uniform prior kernel of each categorical label.
+        self.log_prior = -np.log(k[self.cat])
+        #: log p_keep - log p_other, per categorical label.
+        self.gain = np.log(self.p_keep[self.cat]) - self.log_other
+        #: Features of the prior component: every label inactive (see _Parzen).
+        self.prior_x = np.where(self.cat, -1.0, INACTIVE)[None, :]
+        n_num = int(self.num.sum())
+        self.prior_features = np.concatenate([np.zeros(3 * n_num), self.log_prior])
+
+
+@functools.lru_cache(maxsize=16)
+def _kernels(space: EncodedSpace) -> _Kernels:
+    return _Kernels(space)
+
+
 class _Parzen:
     """Mixtures of product kernels, one per observation, plus a prior one each.
 
     ``groups`` are the observations of each mixture (here the good and the
-    bad trials); :meth:`sample` draws from the first. Everything that depends
-    on the observations only (bandwidths, truncation masses, normalising
-    constants) is computed once, here, for all mixtures together;
+    bad trials), each a list of arrays of rows; :meth:`sample` draws from the
+    first. The prior component of a mixture is an observation in which every
+    label is inactive: its kernel is the prior in every label. Everything that
+    depends on the observations only (bandwidths, truncation masses,
+    normalising constants) is computed once, here, for all mixtures together;
     :meth:`log_pdf` is then one matrix product of the candidates' features
     with the components', plus one equality test per categorical parameter:
     no (candidates x observations x parameters) array is formed.
     """
 
-    def __init__(self, space: EncodedSpace, groups: list[np.ndarray]):
+    def __init__(self, space: EncodedSpace, groups: list[list[np.ndarray]]):
         self.space = space
-        self.sizes = [len(X) for X in groups]
-        self.X = np.vstack(groups)
+        self.kernels = kernels = _kernels(space)
+        # Observations of each mixture then its prior component.
+        self.sizes = [sum(len(part) for part in group) for group in groups]
+        self.X = np.vstack([row for group in groups for row in (*group, kernels.prior_x)])
+        self.n_components = [m + 1 for m in self.sizes]
+        self.starts = np.cumsum([0, *self.n_components[:-1]])
+        self.prior_rows = self.starts + self.sizes
         d = space.n_dims
         # Optuna's multivariate bandwidth: 0.2 * n^(-1/(d+4)) of the range,
         # at least range / min(100, 1 + m) ("magic clip"); one per mixture.
         self.sigmas = [
-            float(np.clip(0.2 * max(m, 1) ** (-1.0 / (d + 4)), 1.0 / min(100, 1 + m), 1.0))
+            min(max(0.2 * max(m, 1) ** (-1.0 / (d + 4)), 1.0 / min(100, 1 + m)), 1.0)
             for m in self.sizes
         ]
-        self.active = space.active(self.X)
-        self.n_options = space.n_options
-        # Categorical kernel: the observed option with probability p_keep
-        # (Optuna's prior weight 1), each other option with p_other.
-        self.p_keep = (1.0 + 1.0 / self.n_options) / 2.0
-        p_other = (1.0 - self.p_keep) / np.maximum(self.n_options - 1, 1)
-        self.log_other = np.log(np.maximum(p_other, 1e-300))
+        self.active = None if kernels.flat else space.active(self.X)
         self._components = self._component_features()
 
     def _component_features(self) -> np.ndarray:
@@ -167,69 +200,88 @@ class _Parzen:
         :meth:`log_pdf`); a label inactive in the component adds its prior
         density (1 for a numeric feature, ``1/k`` for a categorical one).
         """
-        num, cat = ~self.space.categorical, self.space.categorical
-        s = np.repeat(self.sigmas, self.sizes)[:, None]
-        xn, an = self.X[:, num], self.active[:, num]
-        mass = ndtr((1.0 - xn) / s) - ndtr(-xn / s)
-        log_norm = -np.log(s * math.sqrt(2 * math.pi)) - np.log(np.maximum(mass, 1e-12))
-        w = an / (2.0 * s * s)
-        log_prior = -np.log(self.n_options[cat])
-        categorical = np.where(self.active[:, cat], self.log_other[cat], log_prior)
-        return np.hstack([np.where(an, log_norm, 0.0) - w * xn**2, 2.0 * w * xn, -w, categorical])
+        kernels = self.kernels
+        s = np.repeat(self.sigmas, self.n_components)[:, None]
+        xn = self.X[:, kernels.num]
+        mass = ndtr((1.0 - xn) / s) - ndtr(-xn / s)  # of the normal N(x, s) on [0, 1]
+        log_norm = np.log(np.maximum(mass, 1e-12)) + np.log(s * math.sqrt(2 * math.pi))
+        w = np.repeat(1.0 / (2.0 * s * s), xn.shape[1], axis=1)
+        categorical = np.repeat(kernels.log_other[None, :], len(xn), axis=0)
+        if not kernels.flat:
+            an = self.active[:, kernels.num]
+            w = np.where(an, w, 0.0)
+            log_norm = np.where(an, log_norm, 0.0)
+            categorical = np.where(
+                self.active[:, kernels.cat], kernels.log_other, kernels.log_prior
+            )
+        components = np.hstack([-log_norm - w * xn**2, 2.0 * w * xn, -w, categorical])
+        components[self.prior_rows] = kernels.prior_features
+        return components
 
-    def _candidate_features(self, Y: np.ndarray, active_y: np.ndarray) -> np.ndarray:
+    def _candidate_features(self, Y: np.ndarray, active_y: np.ndarray | None) -> np.ndarray:
         """The features matching :meth:`_component_features` (see there)."""
-        num, cat = ~self.space.categorical, self.space.categorical
-        yn, on = Y[:, num], active_y[:, num].astype(float)
-        return np.hstack([on, on * yn, on * yn**2, active_y[:, cat].astype(float)])
+        kernels = self.kernels
+        yn = Y[:, kernels.num]
+        if active_y is None:  # every label active
+            n_num = yn.shape[1]
+            F = np.ones((len(Y), 3 * n_num + len(kernels.cat_columns)))
+            F[:, n_num : 2 * n_num] = yn
+            F[:, 2 * n_num : 3 * n_num] = yn**2
+            return F
+        on = active_y[:, kernels.num].astype(float)
+        return np.hstack([on, on * yn, on * yn**2, active_y[:, kernels.cat].astype(float)])
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` draws from the first mixture."""
+        kernels = self.kernels
         m, d = self.sizes[0], self.space.n_dims
         component = rng.integers(m + 1, size=n)  # m: the prior component
         U = rng.random((n, d))  # draws from the prior (uniform features)
-        out = np.where(self.space.categorical, np.floor(U * self.n_options), U)
+        out = np.where(kernels.cat, np.floor(U * self.space.n_options), U)
         from_obs = component < m
         if from_obs.any():
             rows = self.X[component[from_obs]]
-            active = self.active[component[from_obs]]
-            numeric = ~self.space.categorical & active
             noise = _truncated_normal(rng, rows, self.sigmas[0])
-            # Categorical: keep the observed option with probability
-            # (1 + 1/k) / 2 (Optuna's prior weight 1), otherwise a uniform one.
-            keep = rng.random(rows.shape) < self.p_keep
-            categorical = self.space.categorical & active & keep
-            block = out[from_obs]
-            block = np.where(numeric, noise, block)
-            block = np.where(categorical, rows, block)
-            out[from_obs] = block
+            # Categorical: keep the observed option with probability p_keep,
+            # otherwise a uniform one.
+            keep = rng.random(rows.shape) < kernels.p_keep
+            numeric, categorical = kernels.num, kernels.cat & keep
+            if not kernels.flat:
+                active = self.active[component[from_obs]]
+                numeric, categorical = numeric & active, categorical & active
+            block = np.where(numeric, noise, out[from_obs])
+            out[from_obs] = np.where(categorical, rows, block)
         return self.space.snap(out)
 
-    def log_pdf(self, Y: np.ndarray) -> list[np.ndarray]:
-        """log density of each row of ``Y`` under each mixture, over the labels active in it."""
-        active_y = self.space.active(Y)
-        cat = self.space.categorical
-        # Prior component: uniform, density 1 per numeric feature, 1/k per
-        # categorical one.
-        prior = -(np.log(self.n_options) * (cat & active_y)).sum(axis=1)
-        # (candidates x components): every term but the categorical matches.
-        log_k = self._candidate_features(Y, active_y) @ self._components.T
-        if cat.any():
-            gain = np.log(self.p_keep) - self.log_other
+    def log_pdf(self, Y: np.ndarray) -> np.ndarray:
+        """log density of each row of ``Y`` (columns) under each mixture (rows),
+        over the labels active in it."""
+        kernels = self.kernels
+        if kernels.flat:
+            active_y, y = None, Y
+        else:
+            active_y = self.space.active(Y)
             # An inactive candidate label never matches (inactive components hold -1).
             y = np.where(active_y, Y, -2.0)
-            for i in np.flatnonzero(cat):
-                log_k += gain[i] * (y[:, i, None] == self.X[None, :, i])
-        out = []
-        for block in np.split(log_k, np.cumsum(self.sizes)[:-1], axis=1):
-            top = np.maximum(block.max(axis=1, initial=-np.inf), prior)
-            total = np.exp(block - top[:, None]).sum(axis=1) + np.exp(prior - top)
-            out.append(np.log(total) + top - math.log(block.shape[1] + 1))
-        return out
+        # (candidates x components): every term but the categorical matches.
+        log_k = self._candidate_features(Y, active_y) @ self._components.T
+        for gain, i in zip(kernels.gain, kernels.cat_columns, strict=True):
+            log_k += gain * (y[:, i, None] == self.X[:, i])
+        # log-sum-exp over the components of each mixture, and its weights.
+        top = np.maximum.reduceat(log_k, self.starts, axis=1)
+        total = np.add.reduceat(
+            np.exp(log_k - np.repeat(top, self.n_components, axis=1)), self.starts, axis=1
+        )
+        return (np.log(total) + top - np.log(self.n_components)).T
+
+
+def _clip(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """``np.clip`` without its Python overhead (the same values)."""
+    return np.minimum(np.maximum(x, low), high)
 
 
 def _truncated_normal(rng: np.random.Generator, mu: np.ndarray, sigma: float) -> np.ndarray:
     """Draws from normals centred on ``mu`` truncated to [0, 1] (by inversion)."""
     low, high = ndtr(-mu / sigma), ndtr((1.0 - mu) / sigma)
     u = low + rng.random(mu.shape) * np.maximum(high - low, 1e-12)
-    return np.clip(mu + sigma * ndtri(np.clip(u, 1e-12, 1 - 1e-12)), 0.0, 1.0)
+    return _clip(mu + sigma * ndtri(_clip(u, 1e-12, 1 - 1e-12)), 0.0, 1.0)
