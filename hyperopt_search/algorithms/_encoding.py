@@ -223,22 +223,28 @@ class EncodedSpace:
 
     def encode_many(self, many: Sequence[Mapping[str, list]]) -> np.ndarray:
         """The feature rows of several ``misc["vals"]``."""
-        kinds = [(dim.label, int if dim.categorical else float) for dim in self.dims]
-        rows = [
-            [kind(raw[0]) if (raw := vals.get(label)) else math.nan for label, kind in kinds]
-            for vals in many
-        ]
-        off = np.array(
-            [[not vals.get(label) for label, _ in kinds] for vals in many], dtype=bool
-        ).reshape(len(many), self.n_dims)
-        X = np.array(rows, dtype=float).reshape(len(many), self.n_dims) - self._offsets
+        values, off = [], []
+        for vals in many:
+            for label, kind in self._kinds:
+                raw = vals.get(label)
+                values.append(kind(raw[0]) if raw else math.nan)
+                off.append(not raw)
+        X = np.array(values, dtype=float).reshape(len(many), self.n_dims) - self._offsets
         columns, transform = self._numeric
-        if len(columns):
-            with np.errstate(invalid="ignore"):  # NaN where inactive
-                X[:, columns] = transform.to_unit(X[:, columns])
-        if off.any():
-            X[off] = self._inactive_features[np.nonzero(off)[1]]
+        if any(off):
+            off_mask = np.array(off, dtype=bool).reshape(X.shape)
+            if len(columns):
+                with np.errstate(invalid="ignore"):  # NaN where inactive
+                    X[:, columns] = transform.to_unit(X[:, columns])
+            X[off_mask] = self._inactive_features[np.nonzero(off_mask)[1]]
+        elif len(columns):
+            X[:, columns] = transform.to_unit(X[:, columns])
         return X
+
+    @cached_property
+    def _kinds(self) -> tuple[tuple[str, type], ...]:
+        """(label, conversion of its raw value) of each feature."""
+        return tuple((dim.label, int if dim.categorical else float) for dim in self.dims)
 
     def decode(self, x: np.ndarray) -> dict[str, list]:
         """hyperopt ``vals`` of one feature vector: inactive labels get ``[]``.

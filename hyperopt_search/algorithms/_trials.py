@@ -153,12 +153,12 @@ class _EncodedTrials:
 
     def _history(self) -> History:
         n = len(self.docs)
-        X, outcome = self.X[:n], self.outcome[:n]
-        ok, failed, pending = (outcome == _OK), (outcome == _FAILED), (outcome == _PENDING)
-        parts = X[ok], self.losses[:n][ok], X[failed], X[pending]
-        for part in parts:  # shared between calls: nobody may change them
-            part.flags.writeable = False
-        return History(*parts)
+        # Grouped by outcome, in trial order within each (a stable sort).
+        order = np.argsort(self.outcome[:n], kind="stable")
+        n_ok, n_failed, _ = np.bincount(self.outcome[:n], minlength=3).tolist()
+        X, losses = self.X[order], self.losses[order[:n_ok]]
+        X.flags.writeable = losses.flags.writeable = False  # shared: nobody may change them
+        return History(X[:n_ok], losses, X[n_ok : n_ok + n_failed], X[n_ok + n_failed :])
 
 
 def _grow(a: np.ndarray, capacity: int) -> np.ndarray:
