@@ -284,7 +284,8 @@ def write_report(records: list[dict], out: Path, command: str) -> None:
     lines += [f"- {m} not run (opt-in with `--methods`): about 1 s per candidate." for m in OPT_IN]
     lines += [
         '- `HyperoptSearchCV` is the default (`algo="auto"`: on this space the Gaussian '
-        "process for the first 200 candidates, then TPE); `HyperoptSearchCV(tpe)` uses the "
+        "process for the first 200 candidates, then multivariate TPE, as "
+        "`HyperoptSearchCV(mtpe)` from the start); `HyperoptSearchCV(tpe)` uses the "
         "library's `CachedTPE`; `HyperoptSearchCV(hyperopt tpe.suggest)` is the TPE search "
         "with hyperopt's own "
         "`tpe.suggest` (identical proposals). Compare the two where they ran in the same "
@@ -323,6 +324,14 @@ PROFILE_PARTS = [
         "hyperopt_search/_optimizer.py",
     ),
     ("  hyperopt tpe.suggest (algo=tpe.suggest only)", "suggest", "hyperopt/tpe.py"),
+    (
+        "  ours: gp/mtpe suggest (algorithms/_loop.py)",
+        "suggest_with_model",
+        "hyperopt_search/algorithms/_loop.py",
+    ),
+    ("    ours: read_history (encoded trials, cached)", "read_history", "algorithms/_trials.py"),
+    ("    ours: mtpe propose", "propose", "hyperopt_search/algorithms/mtpe.py"),
+    ("    ours: gp propose", "propose", "hyperopt_search/algorithms/gp.py"),
     ("  hyperopt rand.suggest (start-up)", "suggest", "hyperopt/rand.py"),
     ("  hyperopt Trials.refresh (called by ask/tell)", "refresh", "hyperopt/base.py"),
     ("  hyperopt Trials.insert_trial_docs", "insert_trial_docs", "hyperopt/base.py"),
@@ -384,7 +393,9 @@ def main(argv=None) -> None:
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--profile", type=int, default=None, metavar="N")
     parser.add_argument("--batch-size", type=int, default=4, help="for --profile")
-    parser.add_argument("--algo", choices=["tpe", "rand"], default="tpe", help="for --profile")
+    parser.add_argument(
+        "--algo", choices=["tpe", "mtpe", "auto", "rand"], default="tpe", help="for --profile"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     quiet_warnings()
@@ -408,7 +419,8 @@ def main(argv=None) -> None:
                 with partial.open("a") as fh:
                     fh.write(json.dumps(records[-1]) + "\n")
                 print(json.dumps(records[-1]), flush=True)
-    write_report(records, args.out, "python benchmarks/overhead.py")
+    given = sys.argv[1:] if argv is None else argv
+    write_report(records, args.out, " ".join(["python benchmarks/overhead.py", *given]))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,13 @@ from typing import Any
 
 import numpy as np
 from hyperopt import STATUS_FAIL, STATUS_OK, Trials, anneal, pyll, rand, tpe
-from hyperopt.base import JOB_STATE_DONE, Domain, miscs_to_idxs_vals, miscs_update_idxs_vals
+from hyperopt.base import (
+    JOB_STATE_DONE,
+    JOB_VALID_STATES,
+    Domain,
+    miscs_to_idxs_vals,
+    miscs_update_idxs_vals,
+)
 from hyperopt.utils import coarse_utcnow
 
 from ._space import SearchSpace
@@ -109,25 +115,27 @@ def resolve_algo(
 
 
 class AutoAlgorithm:
-    """``algo="auto"``: the Gaussian process where it is strong, TPE elsewhere.
+    """``algo="auto"``: the Gaussian process where it is strong, multivariate TPE elsewhere.
 
     Per proposal, from the space and the number of trials only (never from
     timings, so the candidates stay reproducible): multivariate TPE for a
     space with conditional parameters; the Gaussian process for one without,
     of at most :attr:`MAX_GP_DIMS` labels, while fewer than
     :attr:`MAX_GP_TRIALS` trials exist (its cost grows with the cube of the
-    trials); hyperopt's TPE otherwise.
+    trials); multivariate TPE otherwise (a proposal costs well under a
+    millisecond, and it models interactions). hyperopt's TPE only for a
+    space our algorithms cannot read.
     """
 
-    #: Trials after which TPE takes over (a GP proposal costs O(n^3)).
+    #: Trials after which multivariate TPE takes over (a GP proposal costs O(n^3)).
     MAX_GP_TRIALS = 200
     #: Labels above which the space counts as high-dimensional.
     MAX_GP_DIMS = 12
 
-    def __init__(self, gp_algo: Callable, tpe_algo: Callable, conditional_algo: Callable):
+    def __init__(self, gp_algo: Callable, tpe_algo: Callable, mtpe_algo: Callable):
         self.gp_algo = gp_algo
         self.tpe_algo = tpe_algo
-        self.conditional_algo = conditional_algo
+        self.mtpe_algo = mtpe_algo
 
     def choose(self, domain: Domain, n_trials: int) -> Callable:
         """The algorithm of the proposal after ``n_trials`` trials.
@@ -140,16 +148,16 @@ class AutoAlgorithm:
         except ValueError:
             return self.tpe_algo
         if space.conditional:
-            return self.conditional_algo
+            return self.mtpe_algo
         if space.n_dims <= self.MAX_GP_DIMS and n_trials < self.MAX_GP_TRIALS:
             return self.gp_algo
-        return self.tpe_algo
+        return self.mtpe_algo
 
     def name_of(self, algo: Callable) -> str:
         """``"gp"``, ``"mtpe"`` or ``"tpe"``: the name of one of the algorithms."""
         if algo is self.gp_algo:
             return "gp"
-        return "mtpe" if algo is self.conditional_algo else "tpe"
+        return "mtpe" if algo is self.mtpe_algo else "tpe"
 
     def uses_gp(self, domain: Domain, n_trials: int) -> bool:
         """Whether the proposal after ``n_trials`` trials comes from the GP."""
@@ -257,6 +265,43 @@ class CachedTPE:
         return trials.new_trial_docs([first_new_id], [None], [domain.new_result()], miscs)
 
 
+def _refresh_appended(trials: Trials) -> None:
+    """``trials.refresh()`` after docs were appended by ``insert_trial_docs``.
+
+    ``Trials.refresh`` rebuilds its list of trials from every doc, which makes
+    a search quadratic in its candidates: for a plain ``Trials`` whose list
+    was up to date before the insert, the new docs are appended instead (the
+    same list ``refresh`` would build). Any other ``Trials`` is refreshed.
+    """
+    listed, dynamic = trials._trials, trials._dynamic_trials
+    n_new = len(dynamic) - len(listed)
+    if (
+        type(trials) is not Trials
+        or n_new < 0
+        or (listed and dynamic[len(listed) - 1] is not listed[-1])
+    ):
+        trials.refresh()
+        return
+    new = dynamic[len(dynamic) - n_new :]
+    if any(d["state"] not in JOB_VALID_STATES or d["exp_key"] != trials._exp_key for d in new):
+        trials.refresh()
+        return
+    trials._trials = [*listed, *new]  # a new list, as refresh() gives
+    trials._ids.update(d["tid"] for d in new)
+
+
+def _latest_docs(trials: Trials, tids) -> dict[int, dict]:
+    """The last doc of each trial id in ``tids`` (searched from the newest)."""
+    wanted, found = set(tids), {}
+    for doc in reversed(trials._dynamic_trials):
+        tid = doc["tid"]
+        if tid in wanted and tid not in found:
+            found[tid] = doc
+            if len(found) == len(wanted):
+                break
+    return found
+
+
 def _atpe_suggest(suggest: Callable, new_ids, domain, trials, seed):
     """hyperopt 0.3.0's ATPE on a view of the trials it can read.
 
@@ -315,6 +360,7 @@ class HyperoptOptimizer:
         self.algo = algo
         self.rng = rng
         self.trials = Trials() if trials is None else trials
+        self.trials.refresh()  # later inserts only append to its list
         # Building the Domain vectorises the space: once per search.
         self.domain = Domain(_no_objective, space.expr)
         self._seen: dict[Hashable, int] = {}
@@ -385,7 +431,7 @@ class HyperoptOptimizer:
         """Add a proposed or known trial doc to the trials, as a pending trial."""
         doc["book_time"] = coarse_utcnow()
         self.trials.insert_trial_docs([doc])
-        self.trials.refresh()
+        _refresh_appended(self.trials)
         self._seen.setdefault(key, doc["tid"])
         snapshot = getattr(self, "_snapshot", None)
         if snapshot is not None:
@@ -417,7 +463,7 @@ class HyperoptOptimizer:
         A failure is told as hyperopt's ``STATUS_FAIL`` without a loss, which
         TPE treats as an infinitely bad result (never as a real score).
         """
-        by_tid = {doc["tid"]: doc for doc in self.trials._dynamic_trials if doc["tid"] in losses}
+        by_tid = _latest_docs(self.trials, losses)
         now = coarse_utcnow()
         for tid, loss in losses.items():
             doc = by_tid[tid]
@@ -430,7 +476,10 @@ class HyperoptOptimizer:
         snapshots = self.trials.attachments.get(_SNAPSHOTS, {})
         for tid in losses:
             snapshots.pop(tid, None)
-        self.trials.refresh()
+        if type(self.trials) is not Trials:
+            # A finished trial stays in a plain Trials' list (DONE is a valid
+            # state): only another kind of Trials may need to hear of it.
+            self.trials.refresh()
 
     def pending(self) -> list[Candidate]:
         """The proposed candidates not told yet, in proposal order."""

@@ -338,6 +338,19 @@ def test_auto_uses_the_gp_on_flat_spaces_and_multivariate_tpe_on_conditional_one
     assert calls == ["gp", "mtpe", "tpe"]
 
 
+def test_auto_falls_back_to_multivariate_tpe_when_the_gp_stops():
+    auto = resolve_algo("auto", 5)
+    flat = Domain(_no_objective, {"x": hp.uniform("x", 0, 1), "k": hp.choice("k", [1, 2])})
+    wide = Domain(
+        _no_objective, {f"x{i}": hp.uniform(f"x{i}", 0, 1) for i in range(auto.MAX_GP_DIMS + 1)}
+    )
+    assert auto.name_of(auto.choose(flat, auto.MAX_GP_TRIALS - 1)) == "gp"
+    assert auto.name_of(auto.choose(flat, auto.MAX_GP_TRIALS)) == "mtpe"
+    assert auto.name_of(auto.choose(wide, 0)) == "mtpe"
+    # hyperopt's TPE stays available by its name.
+    assert resolve_algo("tpe", 5).__class__.__name__ == "CachedTPE"
+
+
 def _record(calls, name, new_ids, domain, trials, seed):
     calls.append(name)
     return []

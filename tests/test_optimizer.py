@@ -210,3 +210,36 @@ def test_cached_tpe_matches_tpe_suggest_after_a_discarded_round():
     ours = run(CachedTPE(n_startup_jobs=4))
     theirs = run(functools.partial(tpe.suggest, n_startup_jobs=4, verbose=False))
     assert ours == theirs
+
+
+class _RefreshCountingTrials(Trials):
+    def refresh(self):
+        self.n_refresh = getattr(self, "n_refresh", 0) + 1
+        super().refresh()
+
+
+@pytest.mark.parametrize("trials_class", [Trials, _RefreshCountingTrials])
+def test_the_trials_list_is_always_what_refresh_would_build(trials_class):
+    # The optimizer appends to the list instead of refreshing a plain Trials.
+    opt = _optimizer({"C": loguniform(1e-3, 1e3), "k": ["a", "b"]}, "rand", trials=trials_class())
+
+    def check():
+        listed, ids = list(opt.trials.trials), set(opt.trials._ids)
+        opt.trials.refresh()
+        assert len(opt.trials.trials) == len(listed)
+        assert all(a is b for a, b in zip(opt.trials.trials, listed, strict=True))
+        assert opt.trials._ids == ids
+
+    for i in range(4):
+        batch = opt.ask(3)
+        check()
+        opt.tell({c.tid: (None if j == i % 3 else float(j)) for j, c in enumerate(batch[:2])})
+        check()
+    opt.discard_pending()
+    check()
+    opt.add({"C": 1.0, "k": "a"}, 0.5)
+    check()
+    if trials_class is _RefreshCountingTrials:  # any other Trials is refreshed
+        n = opt.trials.n_refresh
+        opt.ask(1)
+        assert opt.trials.n_refresh == n + 1

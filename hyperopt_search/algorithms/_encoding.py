@@ -16,8 +16,9 @@ the pyll graph per proposal.
 
 from __future__ import annotations
 
+import math
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -81,31 +82,6 @@ class Dim:
     def normal(self) -> bool:
         return "normal" in self.kind
 
-    # -- numeric parameters -------------------------------------------------
-
-    def to_unit(self, value: np.ndarray) -> np.ndarray:
-        """Features of raw values of a numeric label (vectorised)."""
-        value = np.asarray(value, dtype=float)
-        if self.log:
-            with np.errstate(divide="ignore"):
-                value = np.log(np.maximum(value, 0.0))
-        if self.normal:
-            return np.clip(ndtr((value - self.low) / self.high), _EPS, 1 - _EPS)
-        return np.clip((value - self.low) / (self.high - self.low), 0.0, 1.0)
-
-    def from_unit(self, u: np.ndarray) -> np.ndarray:
-        """Raw values of a numeric label at features ``u`` (vectorised)."""
-        u = np.clip(u, 0.0, 1.0)
-        if self.normal:
-            value = self.low + self.high * ndtri(np.clip(u, _EPS, 1 - _EPS))
-        else:
-            value = self.low + u * (self.high - self.low)
-        if self.log:
-            value = np.exp(value)
-        if self.q is not None:
-            value = np.round(value / self.q) * self.q
-        return value
-
     # -- categorical parameters ---------------------------------------------
 
     def option_of_unit(self, u: np.ndarray) -> np.ndarray:
@@ -114,6 +90,50 @@ class Dim:
             return np.minimum((np.asarray(u) * self.n_options).astype(int), self.n_options - 1)
         edges = np.cumsum(self.probabilities)[:-1]
         return np.searchsorted(edges, u, side="right")
+
+
+class _NumericTransform:
+    """Raw values of numeric labels <-> their features, a whole matrix at once.
+
+    Built from the labels' :class:`Dim`; column ``j`` of the matrices is
+    ``dims[j]``. A feature is the position in ``[0, 1]`` between ``low`` and
+    ``high`` (on the log scale for the log kinds), or the quantile of the
+    normal distribution ``N(low, high)`` for the normal kinds.
+    """
+
+    def __init__(self, dims: Sequence[Dim]):
+        self.low = np.array([dim.low for dim in dims], dtype=float)
+        self.high = np.array([dim.high for dim in dims], dtype=float)
+        self.span = self.high - self.low
+        self.log = np.flatnonzero([dim.log for dim in dims])
+        self.normal = np.flatnonzero([dim.normal for dim in dims])
+        self.q = np.array([dim.q for dim in dims if dim.q is not None], dtype=float)
+        self.quantised = np.flatnonzero([dim.q is not None for dim in dims])
+
+    def to_unit(self, V: np.ndarray) -> np.ndarray:
+        """Features of raw values ``V`` (rows of values, one column per label)."""
+        V = np.array(V, dtype=float)
+        if len(self.log):
+            with np.errstate(divide="ignore"):
+                V[:, self.log] = np.log(np.maximum(V[:, self.log], 0.0))
+        U = np.minimum(np.maximum((V - self.low) / self.span, 0.0), 1.0)
+        if len(self.normal):
+            z = (V[:, self.normal] - self.low[self.normal]) / self.high[self.normal]
+            U[:, self.normal] = np.clip(ndtr(z), _EPS, 1 - _EPS)
+        return U
+
+    def from_unit(self, U: np.ndarray) -> np.ndarray:
+        """Raw values at features ``U`` (the inverse of :meth:`to_unit`), quantised."""
+        U = np.minimum(np.maximum(U, 0.0), 1.0)
+        V = self.low + U * self.span
+        if len(self.normal):
+            u = np.clip(U[:, self.normal], _EPS, 1 - _EPS)
+            V[:, self.normal] = self.low[self.normal] + self.high[self.normal] * ndtri(u)
+        if len(self.log):
+            V[:, self.log] = np.exp(V[:, self.log])
+        if len(self.quantised):
+            V[:, self.quantised] = np.round(V[:, self.quantised] / self.q) * self.q
+        return V
 
 
 @dataclass(frozen=True)
@@ -141,6 +161,36 @@ class EncodedSpace:
         return len(self.dims)
 
     @cached_property
+    def n_options(self) -> np.ndarray:
+        """Options of each categorical feature, as floats (1 for numeric ones)."""
+        n = np.array([max(dim.n_options, 1) for dim in self.dims], dtype=float)
+        n.flags.writeable = False
+        return n
+
+    @cached_property
+    def _numeric(self) -> tuple[np.ndarray, _NumericTransform]:
+        """The numeric feature columns, and their transform."""
+        columns = np.flatnonzero(~self.categorical)
+        return columns, _NumericTransform([self.dims[i] for i in columns])
+
+    @cached_property
+    def _quantised(self) -> tuple[np.ndarray, _NumericTransform]:
+        """The quantised numeric feature columns, and their transform."""
+        quantised = [not d.categorical and d.q is not None for d in self.dims]
+        columns = np.flatnonzero(np.array(quantised, dtype=bool))
+        return columns, _NumericTransform([self.dims[i] for i in columns])
+
+    @cached_property
+    def _inactive_features(self) -> np.ndarray:
+        """The feature of each label where it is inactive."""
+        return np.where(self.categorical, -1.0, INACTIVE)
+
+    @cached_property
+    def _offsets(self) -> np.ndarray:
+        """The value of option 0 of each categorical feature (0 for numeric ones)."""
+        return np.array([dim.offset for dim in self.dims], dtype=float)
+
+    @cached_property
     def _condition_columns(self) -> list[list[list[tuple[int, int]]]]:
         """Per label, its conditions as (feature column, option) pairs."""
         column = {label: i for i, label in enumerate(self.labels)}
@@ -156,6 +206,8 @@ class EncodedSpace:
         held by an inactive choice never activates anything.
         """
         X = np.atleast_2d(X)
+        if not self.conditional:
+            return np.ones(X.shape, dtype=bool)
         mask = np.zeros(X.shape, dtype=bool)
         for i, conditions in enumerate(self._condition_columns):
             for cond in conditions:
@@ -167,16 +219,32 @@ class EncodedSpace:
 
     def encode(self, vals: Mapping[str, list]) -> np.ndarray:
         """The feature vector of hyperopt's ``misc["vals"]``."""
-        x = np.empty(self.n_dims)
-        for i, dim in enumerate(self.dims):
-            raw = vals.get(dim.label) or []
-            if not raw:
-                x[i] = -1.0 if dim.categorical else INACTIVE
-            elif dim.categorical:
-                x[i] = float(int(raw[0]) - dim.offset)
-            else:
-                x[i] = dim.to_unit(float(raw[0]))
-        return x
+        return self.encode_many([vals])[0]
+
+    def encode_many(self, many: Sequence[Mapping[str, list]]) -> np.ndarray:
+        """The feature rows of several ``misc["vals"]``."""
+        values, off = [], []
+        for vals in many:
+            for label, kind in self._kinds:
+                raw = vals.get(label)
+                values.append(kind(raw[0]) if raw else math.nan)
+                off.append(not raw)
+        X = np.array(values, dtype=float).reshape(len(many), self.n_dims) - self._offsets
+        columns, transform = self._numeric
+        if any(off):
+            off_mask = np.array(off, dtype=bool).reshape(X.shape)
+            if len(columns):
+                with np.errstate(invalid="ignore"):  # NaN where inactive
+                    X[:, columns] = transform.to_unit(X[:, columns])
+            X[off_mask] = self._inactive_features[np.nonzero(off_mask)[1]]
+        elif len(columns):
+            X[:, columns] = transform.to_unit(X[:, columns])
+        return X
+
+    @cached_property
+    def _kinds(self) -> tuple[tuple[str, type], ...]:
+        """(label, conversion of its raw value) of each feature."""
+        return tuple((dim.label, int if dim.categorical else float) for dim in self.dims)
 
     def decode(self, x: np.ndarray) -> dict[str, list]:
         """hyperopt ``vals`` of one feature vector: inactive labels get ``[]``.
@@ -185,17 +253,17 @@ class EncodedSpace:
         clipped to ``[0, 1]``; which labels are active follows from the
         choices, whatever the features of inactive labels are.
         """
-        x = self.snap(x)[0]
-        mask = self.active(x)[0]
-        vals: dict[str, list] = {}
-        for i, dim in enumerate(self.dims):
-            if not mask[i]:
-                vals[dim.label] = []
-            elif dim.categorical:
-                vals[dim.label] = [int(x[i]) + dim.offset]
-            else:
-                vals[dim.label] = [float(dim.from_unit(x[i]))]
-        return vals
+        X = self.snap(x)
+        mask = self.active(X)[0].tolist()
+        values = (X[0] + self._offsets).tolist()
+        columns, transform = self._numeric
+        numeric = transform.from_unit(X[:, columns])[0].tolist()
+        for i, v in zip(columns.tolist(), numeric, strict=True):
+            values[i] = v
+        return {
+            dim.label: ([int(v)] if dim.categorical else [v]) if on else []
+            for dim, v, on in zip(self.dims, values, mask, strict=True)
+        }
 
     def snap(self, X: np.ndarray) -> np.ndarray:
         """Features of the values that the rows of ``X`` decode to.
@@ -204,17 +272,22 @@ class EncodedSpace:
         their quantum, everything clipped, inactive labels filled.
         """
         X = np.array(np.atleast_2d(X), dtype=float)
-        for i, dim in enumerate(self.dims):
-            if dim.categorical:
-                X[:, i] = np.clip(np.round(X[:, i]), 0, dim.n_options - 1)
-            elif dim.q is not None:
-                X[:, i] = dim.to_unit(dim.from_unit(X[:, i]))
-            else:
-                X[:, i] = np.clip(X[:, i], 0.0, 1.0)
-        mask = self.active(X)
-        X[~mask & self.categorical] = -1.0
-        X[~mask & ~self.categorical] = INACTIVE
+        cat = self.categorical
+        X[:, cat] = np.minimum(np.maximum(np.round(X[:, cat]), 0.0), self._max_option[cat])
+        X[:, ~cat] = np.minimum(np.maximum(X[:, ~cat], 0.0), 1.0)
+        columns, transform = self._quantised
+        if len(columns):
+            X[:, columns] = transform.to_unit(transform.from_unit(X[:, columns]))
+        if self.conditional:
+            mask = self.active(X)
+            X[~mask & cat] = -1.0
+            X[~mask & ~cat] = INACTIVE
         return X
+
+    @cached_property
+    def _max_option(self) -> np.ndarray:
+        """The largest option of each categorical feature (0 for numeric ones)."""
+        return np.array([max(dim.n_options - 1, 0) for dim in self.dims], dtype=float)
 
     def from_design(self, u: np.ndarray) -> np.ndarray:
         """Map points of the unit cube (rows) to features, following the prior.

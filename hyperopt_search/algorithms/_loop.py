@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 
@@ -37,14 +38,30 @@ def suggest_with_model(
             # The model's matrices are small: BLAS threads only compete with
             # the workers fitting meanwhile (and make results depend on the
             # machine's core count).
-            with _blas_controller().limit(limits=1, user_api="blas"):
+            with _one_blas_thread():
                 x = propose(space, history, rng)
         proposals.append(space.decode(x))
         history = history.with_pending(x)
     return new_trial_docs(domain, trials, new_ids, proposals)
 
 
+@contextlib.contextmanager
+def _one_blas_thread():
+    """BLAS limited to one thread meanwhile (threadpoolctl's ``limit``, but a
+    library already at one thread is left alone: no calls, no bookkeeping)."""
+    libraries = _blas_libraries()
+    before = [library.num_threads for library in libraries]
+    changed = [(lib, n) for lib, n in zip(libraries, before, strict=True) if n != 1]
+    for library, _ in changed:
+        library.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for library, n in changed:
+            library.set_num_threads(n)
+
+
 @functools.cache
-def _blas_controller() -> ThreadpoolController:
-    """The thread pools of the loaded libraries, inspected once per process."""
-    return ThreadpoolController()
+def _blas_libraries() -> tuple:
+    """The BLAS libraries loaded (threadpoolctl's controllers), inspected once per process."""
+    return tuple(ThreadpoolController().select(user_api="blas").lib_controllers)

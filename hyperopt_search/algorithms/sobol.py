@@ -10,6 +10,7 @@ the same sequence.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -24,9 +25,23 @@ __all__ = ["design_points", "suggest"]
 def design_points(space: EncodedSpace, seed: int, start: int, count: int) -> np.ndarray:
     """Features of points ``start .. start + count - 1`` of the scrambled sequence."""
     stop = start + count
-    n = 2 ** math.ceil(math.log2(max(stop, 1)))  # a power of two keeps Sobol balanced
-    sobol = qmc.Sobol(space.n_dims, scramble=True, seed=np.random.default_rng(seed))
-    return space.from_design(sobol.random(n)[start:stop])
+    # A power of two keeps Sobol balanced; at least 64, so that a design asked
+    # one point at a time scrambles its sequence once (the first points of a
+    # sequence do not depend on how many are drawn).
+    n = max(2 ** math.ceil(math.log2(max(stop, 1))), _MIN_POINTS)
+    return space.from_design(_unit_points(space.n_dims, seed, n)[start:stop])
+
+
+#: Points of a scrambled sequence drawn (and kept) at once, at least.
+_MIN_POINTS = 64
+
+
+@functools.lru_cache(maxsize=16)
+def _unit_points(n_dims: int, seed: int, n: int) -> np.ndarray:
+    """The first ``n`` points of the scrambled Sobol sequence of ``seed`` (read-only)."""
+    points = qmc.Sobol(n_dims, scramble=True, seed=np.random.default_rng(seed)).random(n)
+    points.flags.writeable = False
+    return points
 
 
 def suggest(new_ids, domain, trials, seed):
