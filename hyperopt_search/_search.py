@@ -103,9 +103,9 @@ class HyperoptSearchCV(BaseSearchCV):
         How candidates are proposed:
 
         - ``"auto"``: ``"mtpe"`` for a space with conditional parameters (a
-          list of dicts, a nested ``hp.choice``); otherwise ``"gp"`` for a
-          space of at most 12 parameters, for the first 200 candidates, and
-          ``"tpe"`` beyond. The choice depends on the space and the number of
+          list of dicts, a nested ``hp.choice``) or of more than 12
+          parameters; otherwise ``"gp"`` for the first 200 candidates, and
+          ``"mtpe"`` beyond. The choice depends on the space and the number of
           candidates only, so the candidates stay reproducible. See Notes.
         - ``"gp"``: Bayesian optimisation with a Gaussian process (Matern-5/2,
           one length scale per parameter, log expected improvement), after a
@@ -370,9 +370,12 @@ class HyperoptSearchCV(BaseSearchCV):
     Gaussian process was the weakest (0.49 at 50 candidates, 0.89 at 20);
     multivariate TPE was best at 50 candidates (0.22, hyperopt's TPE 0.34)
     and second at 20 (0.62, hyperopt's TPE 0.53), so ``"auto"`` uses
-    multivariate TPE there. A GP proposal costs about 10 ms at 50
+    multivariate TPE there. A GP proposal costs about 25 ms at 50
     candidates and grows with the cube of the candidates; from 200
-    candidates on, ``"auto"`` switches to TPE, whose cost grows linearly.
+    candidates on (and on spaces of more than 12 parameters), ``"auto"``
+    switches to multivariate TPE (under a millisecond per proposal up to
+    1,000 candidates; on the tuning tasks at 100 candidates it beat
+    hyperopt's TPE, regret ratio 0.22 against 0.32).
     The choice never depends on timings, so the candidates stay
     reproducible.
 
