@@ -431,6 +431,18 @@ class HyperoptSearchCV(BaseSearchCV):
     >>> two = HyperoptSearchCV(SVC(), space, n_jobs=2, **options).fit(X, y)
     >>> one.cv_results_["params"] == two.cv_results_["params"]
     True
+
+    With ``racing=True``, candidates whose first folds are clearly behind
+    the best stop early; the best comes from complete candidates:
+
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> raced = HyperoptSearchCV(
+    ...     LogisticRegression(max_iter=500), {"C": loguniform(1e-4, 1e2)},
+    ...     n_iter=16, cv=5, racing=True, random_state=0,
+    ... ).fit(X, y)
+    >>> fitted = raced.cv_results_["n_splits_fitted"]
+    >>> bool((fitted < 5).any()), int(fitted[raced.best_index_])
+    (True, 5)
     """
 
     # verbose > 9 numbers candidates over the whole search (see _compat).

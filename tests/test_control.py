@@ -489,9 +489,10 @@ _KILLED_SCRIPT = textwrap.dedent(
     X, y = load_iris(return_X_y=True)
     search = HyperoptSearchCV(
         KillsItself(), {"C": loguniform(1e-3, 1e3)}, n_iter=20, n_initial_points=4,
-        batch_size=2, cv=3, random_state=0,
+        batch_size=2, cv=int(os.environ.get("CV", 3)), random_state=0,
         checkpoint=sys.argv[1] if sys.argv[1] != "-" else None,
         schedule=os.environ.get("SCHEDULE", "rounds"),
+        racing=os.environ.get("RACING") == "1",
     ).fit(X, y)
     with open(sys.argv[2], "wb") as file:
         pickle.dump({"cv_results": search.cv_results_, "fits": KillsItself.fits}, file)
@@ -562,6 +563,23 @@ def test_an_ordered_search_killed_with_sigkill_resumes_its_candidates_in_flight(
     assert resumed["params"] == uninterrupted["params"]
     np.testing.assert_array_equal(resumed["mean_test_score"], uninterrupted["mean_test_score"])
     np.testing.assert_array_equal(resumed["hyperopt_round"], uninterrupted["hyperopt_round"])
+
+
+def test_a_raced_search_killed_with_sigkill_resumes_as_if_never_killed(tmp_path):
+    # racing=True: the candidates in flight keep the candidates they race against.
+    path = tmp_path / "killed.ckpt"
+    env = {"SCHEDULE": "ordered", "RACING": "1", "CV": "5"}
+    proc, _ = _run_script(tmp_path, path, KILL_AT_FIT="45", **env)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    proc, resumed = _run_script(tmp_path, path, **env)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    _, uninterrupted = _run_script(tmp_path, "-", **env)
+    assert resumed["fits"] < uninterrupted["fits"]  # the killed run's work was kept
+    resumed, uninterrupted = resumed["cv_results"], uninterrupted["cv_results"]
+    assert (uninterrupted["n_splits_fitted"] < 5).any()
+    assert resumed["params"] == uninterrupted["params"]
+    np.testing.assert_array_equal(resumed["n_splits_fitted"], uninterrupted["n_splits_fitted"])
+    np.testing.assert_array_equal(resumed["mean_test_score"], uninterrupted["mean_test_score"])
 
 
 def test_checkpoint_accepts_path_objects_and_strings(tmp_path):

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import pickle
-import subprocess
-import sys
-import textwrap
 import warnings
 
 import joblib
@@ -304,68 +299,6 @@ def test_the_stopping_rules_ignore_raced_out_candidates():
     assert search.stop_reason_ == "n_iter_no_change"
     best_at = int(np.nanargmax(scores))
     assert len(scores) - 1 - best_at >= 5
-
-
-_KILLED_SCRIPT = textwrap.dedent(
-    """
-    import os, pickle, signal, sys
-    from scipy.stats import loguniform
-    from sklearn.datasets import load_iris
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import KFold
-    from hyperopt_search import HyperoptSearchCV
-
-    class KillsItself(LogisticRegression):
-        fits = 0
-
-        def fit(self, X, y, **kw):
-            KillsItself.fits += 1
-            if KillsItself.fits == int(os.environ.get("KILL_AT_FIT", 0)):
-                os.kill(os.getpid(), signal.SIGKILL)
-            return super().fit(X, y, **kw)
-
-    X, y = load_iris(return_X_y=True)
-    search = HyperoptSearchCV(
-        KillsItself(max_iter=200), {"C": loguniform(1e-4, 1e2)}, n_iter=20, batch_size=3,
-        cv=KFold(5, shuffle=True, random_state=0), random_state=0, racing=True,
-        checkpoint=sys.argv[1] if sys.argv[1] != "-" else None,
-    ).fit(X, y)
-    with open(sys.argv[2], "wb") as file:
-        pickle.dump({"cv_results": search.cv_results_, "fits": KillsItself.fits}, file)
-    """
-)
-
-
-def _run_script(tmp_path, checkpoint, **env):
-    script = tmp_path / "run.py"
-    script.write_text(_KILLED_SCRIPT)
-    out = tmp_path / "results.pkl"
-    out.unlink(missing_ok=True)
-    proc = subprocess.run(
-        [sys.executable, str(script), str(checkpoint), str(out)],
-        env={**os.environ, **env},
-        capture_output=True,
-        timeout=300,
-    )
-    return proc, pickle.loads(out.read_bytes()) if out.exists() else None
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-def test_a_raced_search_killed_with_sigkill_resumes_as_if_never_killed(tmp_path):
-    import signal
-
-    path = tmp_path / "killed.ckpt"
-    proc, _ = _run_script(tmp_path, path, KILL_AT_FIT="45")
-    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
-    proc, resumed = _run_script(tmp_path, path)
-    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
-    _, uninterrupted = _run_script(tmp_path, "-")
-    assert resumed["fits"] < uninterrupted["fits"]  # the killed run's work was kept
-    resumed, uninterrupted = resumed["cv_results"], uninterrupted["cv_results"]
-    assert (uninterrupted["n_splits_fitted"] < 5).any()
-    assert resumed["params"] == uninterrupted["params"]
-    np.testing.assert_array_equal(resumed["n_splits_fitted"], uninterrupted["n_splits_fitted"])
-    np.testing.assert_array_equal(resumed["mean_test_score"], uninterrupted["mean_test_score"])
 
 
 def test_racing_is_a_plain_boolean_parameter():
