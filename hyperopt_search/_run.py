@@ -40,10 +40,8 @@ class Run:
         self.pending_rounds: dict[int, int] = (
             {} if prior is None or prior.pending_rounds is None else dict(prior.pending_rounds)
         )
-        # Racing: each candidate's fold scores of the optimised metric (NaN
-        # where failed or raced out), and for each candidate in flight the
-        # number of candidates told before it was proposed (what it races).
-        self.fold_scores: list[list[float]] = []
+        # Racing: for each candidate in flight, the number of candidates told
+        # before it was proposed (the ones it races against).
         self.pending_told: dict[int, int] = (
             {} if prior is None or prior.pending_told is None else dict(prior.pending_told)
         )

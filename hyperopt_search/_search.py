@@ -772,7 +772,6 @@ class HyperoptSearchCV(BaseSearchCV):
         if prior is not None:
             prior_fits = _by_candidate(prior.outs, len(prior.splits))
             run.scores = [self._candidate_score(fits) for fits in prior_fits]
-            run.fold_scores = [[self._fold_score(out) for out in fits] for fits in prior_fits]
             if done := self._finished_before(prior, space, rules, run.scores):
                 self._reload(evaluate_candidates, run, done)
                 return
@@ -1005,7 +1004,7 @@ class HyperoptSearchCV(BaseSearchCV):
             # Told as the bad result it is: its estimated complete score.
             fitted = evaluation.fitted_outs()
             estimate = evaluation.race.estimate(fitted)
-            failed = _loss(0.0, fitted, self.refit) is None
+            failed = any(_failed(out, self.refit) for out in fitted)
             loss = None if failed or not np.isfinite(estimate) else -estimate
         run.optimizer.tell({candidate.tid: loss})
         run.pending_rounds.pop(candidate.tid, None)
@@ -1013,7 +1012,6 @@ class HyperoptSearchCV(BaseSearchCV):
         more_results = {"hyperopt_round": [evaluation.round], "hyperopt_tid": [candidate.tid]}
         run.context.add([candidate.params], outs, more_results)
         run.add_candidate(candidate, outs, more_results, score)
-        run.fold_scores.append([self._fold_score(out) for out in outs])
         self.n_candidates_ = run.n_candidates
         if self.checkpoint is not None:
             save_checkpoint(self.checkpoint, run.state())
@@ -1040,7 +1038,10 @@ class HyperoptSearchCV(BaseSearchCV):
         if not self.racing:
             return None
         told = run.pending_told.setdefault(candidate.tid, run.n_candidates)
-        return Race(reference(run.fold_scores[:told]), self._fold_score)
+        n_splits = len(run.cv.splits)
+        told_fits = _by_candidate(run.outs[: told * n_splits], n_splits)
+        fold_scores = [[self._fold_score(out) for out in fits] for fits in told_fits]
+        return Race(reference(fold_scores), self._fold_score)
 
     def _check_racing(self) -> None:
         """``racing`` needs a pipelined schedule (a round fits all its folds at once)."""
@@ -1087,7 +1088,6 @@ class HyperoptSearchCV(BaseSearchCV):
         outs = run.recorder.calls[-1]
         fits = _by_candidate(outs, len(cv.splits))
         scores = [self._candidate_score(candidate_fits) for candidate_fits in fits]
-        run.fold_scores.extend([self._fold_score(out) for out in f] for f in fits)
         run.optimizer.tell(
             {
                 candidate.tid: _loss(score, candidate_fits, self.refit)
@@ -1194,12 +1194,9 @@ class HyperoptSearchCV(BaseSearchCV):
 
     def _fold_score(self, out: dict) -> float:
         """One fold's score of the optimised metric; NaN if its fit or score failed."""
-        value = out["test_scores"]
-        if isinstance(value, dict):
-            value = value[_objective_key(value, self.refit)]
-        if out["fit_error"] is not None or isinstance(value, _compat.FailedScore):
+        if _failed(out, self.refit):
             return float("nan")
-        return float(value)
+        return float(_objective_value(out, self.refit))
 
     def _candidate_score(self, outs: list[dict]) -> float:
         """A candidate's mean test score of the optimised metric, from its raw results.
@@ -1207,13 +1204,7 @@ class HyperoptSearchCV(BaseSearchCV):
         The same number as its ``mean_test_<metric>`` in ``cv_results_``: the
         unweighted mean over folds, ``error_score`` for a failed fold.
         """
-        scores = []
-        for out in outs:
-            value = out["test_scores"]
-            if isinstance(value, dict):
-                value = value[_objective_key(value, self.refit)]
-            scores.append(float(value))
-        return float(np.mean(scores))
+        return float(np.mean([float(_objective_value(out, self.refit)) for out in outs]))
 
     # -- reporting -------------------------------------------------------------
 
@@ -1272,13 +1263,21 @@ def _loss(score: float, outs: list[dict], refit) -> float | None:
     A failed fit or score is a failure whatever ``error_score`` is: its
     ``error_score`` (a :class:`~._compat.FailedScore`) is never told as a score.
     """
-    for out in outs:
-        value = out["test_scores"]
-        if isinstance(value, dict):
-            value = value[_objective_key(value, refit)]
-        if out["fit_error"] is not None or isinstance(value, _compat.FailedScore):
-            return None
+    if any(_failed(out, refit) for out in outs):
+        return None
     return None if not np.isfinite(score) else -score
+
+
+def _objective_value(out: dict, refit) -> float:
+    """One fold's test score of the optimised metric (``error_score`` if it failed)."""
+    value = out["test_scores"]
+    return value[_objective_key(value, refit)] if isinstance(value, dict) else value
+
+
+def _failed(out: dict, refit) -> bool:
+    """Whether a fold's fit, or its score of the optimised metric, failed."""
+    value = _objective_value(out, refit)
+    return out["fit_error"] is not None or isinstance(value, _compat.FailedScore)
 
 
 def _is_one_shot_iterable(cv: Any) -> bool:
