@@ -576,6 +576,7 @@ def test_verbose_prints_one_line_per_round(capsys):
         n_initial_points=5,
         cv=2,
         schedule="rounds",
+        batch_size=4,
         verbose=1,
         random_state=0,
     ).fit(X_iris, y_iris)
