@@ -9,6 +9,12 @@ budgets and seeds the variants ran::
 
     python benchmarks/compare_variants.py tuning \\
         copula=benchmarks/results/gp_variants/copula.jsonl
+
+A second table pairs each variant with the default on the same task, budget
+and seed (wins / ties / losses in best CV score, the mean difference and a
+Wilcoxon signed-rank p-value), over every seed both ran: ``--baseline`` adds
+default runs on more seeds than the stored ones (their regret ratios need
+RandomizedSearchCV on the same seeds, so only the paired table uses them).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from scipy.stats import wilcoxon
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -28,6 +36,13 @@ def main(argv=None) -> None:
     parser.add_argument("suite", choices=("tuning", "report"))
     parser.add_argument("variants", nargs="+", help="NAME=PATH of a quality_runs.jsonl")
     parser.add_argument("--stored", type=Path, default=HERE / "results" / "quality_runs.jsonl")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        action="append",
+        default=[],
+        help="more runs of the default (method HyperoptSearchCV) for the paired table",
+    )
     args = parser.parse_args(argv)
 
     stored = [r for r in report.load(args.stored) if r["suite"] == args.suite]
@@ -35,15 +50,26 @@ def main(argv=None) -> None:
     seeds = {
         (r["task"], r["budget"], r["seed"]) for r in stored if r["method"] == "HyperoptSearchCV"
     }
-    names, variants = [], []
+    names, variants, paired = [], [], {}
+    default = {
+        (r["task"], r["budget"], r["seed"]): r["best_cv"]
+        for path in [args.stored, *args.baseline]
+        for r in report.load(path)
+        if r["method"] == "HyperoptSearchCV" and r["suite"] == args.suite
+    }
     for spec in args.variants:
-        name, path = spec.split("=", 1)
+        name, path = spec.rsplit("=", 1)
         names.append(f"HyperoptSearchCV({name})")
+        runs = [r for r in report.load(Path(path)) if r["suite"] == args.suite]
         variants += [
             {**r, "method": names[-1]}
-            for r in report.load(Path(path))
+            for r in runs
             if (r["task"], r["budget"], r["seed"]) in seeds
         ]
+        for r in runs:
+            key = (r["task"], r["budget"], r["seed"])
+            if key in default:
+                paired.setdefault((names[-1], r["budget"]), []).append(r["best_cv"] - default[key])
     tasks = {r["task"] for r in variants}
     records = [r for r in stored if r["task"] in tasks] + variants
     best = report.best_known(records)
@@ -65,6 +91,17 @@ def main(argv=None) -> None:
             cells = [f"{ratios[(task, m, budget)]:.2f}" if (task, m, budget) in ratios else ""
                      for m in methods]  # fmt: skip
             print(f"| {task} | " + " | ".join(cells) + " |")
+    print("\nPaired with the default (same task, budget and seed; every seed both ran):\n")
+    print("| variant | budget | pairs | wins / ties / losses | mean best-CV gain | Wilcoxon p |")
+    print("|---|---|---|---|---|---|")
+    for (name, budget), diffs in sorted(paired.items()):
+        wins = sum(d > 1e-12 for d in diffs)
+        losses = sum(d < -1e-12 for d in diffs)
+        p = wilcoxon(diffs).pvalue if wins + losses else 1.0
+        print(
+            f"| {name} | {budget} | {len(diffs)} | {wins} / {len(diffs) - wins - losses} / "
+            f"{losses} | {sum(diffs) / len(diffs):+.4f} | {p:.3f} |"
+        )
 
 
 if __name__ == "__main__":

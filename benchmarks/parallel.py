@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -63,6 +64,7 @@ from hyperopt_search import HyperoptSearchCV
 from hyperopt_search import _optimizer as optimizer_module
 
 RESULTS = Path(__file__).parent / "results"
+DEFAULT_BATCH_SIZE = inspect.signature(HyperoptSearchCV).parameters["batch_size"].default
 
 
 # -- instrumentation -------------------------------------------------------------
@@ -252,7 +254,8 @@ def speedup(n_iter: int, repeats: int) -> dict[str, Any]:
     ):
         run.pop("params")
     return {
-        "workload": f"SVC on digits (1797 x 64), cv=5, n_iter={n_iter}, batch_size=4 (default), "
+        "workload": f"SVC on digits (1797 x 64), cv=5, n_iter={n_iter}, "
+        f"batch_size={DEFAULT_BATCH_SIZE} (default), "
         f"space {{'C': loguniform(0.1, 1e3), 'gamma': loguniform(1e-4, 3e-2)}}, {repeats} repeats, "
         "n_jobs=1 and 2 alternating",
         "load_average_before": load_before,

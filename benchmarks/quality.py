@@ -38,6 +38,11 @@ compare each variant with the default HyperoptSearchCV (``schedule="rounds"``,
 from ``quality_runs.jsonl`` in the same output directory. The studies choose
 defaults, so they run on the tuning suite only.
 
+``--set KEY=VALUE`` (repeatable) runs the default HyperoptSearchCV with those
+options instead, under the name ``HyperoptSearchCV(KEY=VALUE, ...)``: a variant
+for ``compare_variants.py``, e.g. ``--set batch_size=1`` (values are Python
+literals).
+
 Each HyperoptSearchCV run records its ``algo``; a run refuses to resume from a
 file whose runs of the same method name used another ``algo`` (the default
 changes between versions), so use a fresh ``--out`` then.
@@ -52,6 +57,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import ast  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -123,6 +129,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--methods", nargs="+", default=None, help="default: all available")
     parser.add_argument("--study", choices=list(STEMS), default="main")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="run HyperoptSearchCV with this option (a Python literal) as a named variant",
+    )
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
@@ -261,6 +274,11 @@ def select_methods(args) -> tuple[list[Method], dict[str, str]]:
         pool = {m.name: m for m in default_variants()}
     elif args.study == "schedules":
         pool = {m.name: m for m in schedule_variants()}
+    if args.set:
+        options = dict(_option(text) for text in args.set)
+        name = "HyperoptSearchCV(" + ", ".join(args.set) + ")"
+        pool = {**pool, name: variant(name, **options)}
+        args.methods = [name if m == "HyperoptSearchCV" else m for m in args.methods or [name]]
     names = args.methods or list(pool)
     methods, skipped = [], {}
     for name in names:
@@ -270,6 +288,17 @@ def select_methods(args) -> tuple[list[Method], dict[str, str]]:
         else:
             methods.append(pool[name])
     return methods, skipped
+
+
+def _option(text: str) -> tuple[str, object]:
+    """``"batch_size=1"`` -> ``("batch_size", 1)`` (a Python literal, else the string)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise SystemExit(f"--set expects KEY=VALUE, got {text!r}")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
 
 
 def main(argv=None) -> None:

@@ -28,7 +28,7 @@ The adapters keep scikit-learn's signatures, so ``get_params``,
   random_state=None, ...)``: the same parameters as HyperoptSearchCV.
 
 Every other parameter of HyperoptSearchCV keeps its default (``algo="auto"``,
-``batch_size=4``, ``schedule="rounds"``, ...).
+``batch_size=2``, ``schedule="auto"``, ...).
 
 Tests that never build the adapters (``ParameterGrid``, ``ParameterSampler``,
 ``_yield_masked_array_for_each_param``, a custom ``BaseSearchCV`` subclass:
