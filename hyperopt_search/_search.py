@@ -192,7 +192,7 @@ class HyperoptSearchCV(BaseSearchCV):
         The decisions depend only on candidates told before it was proposed:
         the results do not depend on ``n_jobs``. Needs a pipelined
         ``schedule``; one fold per candidate in flight runs at a time, so
-        use ``batch_size >= n_workers``. See the "Long searches" page.
+        use ``batch_size >= 2 * n_workers``. See the "Long searches" page.
 
     scoring : str, callable, list, tuple or dict, default=None
         Strategy to evaluate the performance of the cross-validated model on

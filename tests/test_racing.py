@@ -227,8 +227,16 @@ class FailsAbove(ClassifierMixin, BaseEstimator):
 
 def test_a_failed_fold_ends_its_candidate_as_a_failure():
     FailsAbove.fits.clear()
+    # All 6 in flight at once: no complete reference to race against, so only
+    # the failures end early, whatever the order of the candidates.
     search = HyperoptSearchCV(
-        FailsAbove(), {"p": [0.1, 0.2, 0.3, 0.6, 0.7, 0.8]}, n_iter=6, cv=CV, racing=True
+        FailsAbove(),
+        {"p": [0.1, 0.2, 0.3, 0.6, 0.7, 0.8]},
+        n_iter=6,
+        cv=CV,
+        racing=True,
+        batch_size=6,
+        random_state=0,
     )
     with pytest.warns(FitFailedWarning, match="3 fits failed out of a total of 18"):
         search.fit(X, y)
