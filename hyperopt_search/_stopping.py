@@ -47,9 +47,15 @@ class StoppingRules:
         return None
 
     def after_round(self, scores: Sequence[float]) -> str | None:
-        """The reason to stop after a round, given every candidate's score so far."""
-        finite = [s for s in scores if math.isfinite(s)]
-        if self.score_threshold is not None and finite and max(finite) >= self.score_threshold:
+        """The reason to stop after a round, given every candidate's score so far.
+
+        The scores are read only for the rules that are set: a search without
+        them does no work per candidate here (this runs after every candidate
+        of a pipelined search).
+        """
+        if self.score_threshold is not None and any(
+            math.isfinite(s) and s >= self.score_threshold for s in scores
+        ):
             return "score_threshold"
         if (
             self.n_iter_no_change is not None
