@@ -53,8 +53,7 @@ def main(argv=None) -> None:
     names, variants, paired = [], [], {}
     default = {
         (r["task"], r["budget"], r["seed"]): r["best_cv"]
-        for path in [args.stored, *args.baseline]
-        for r in report.load(path)
+        for r in stored + [r for path in args.baseline for r in report.load(path)]
         if r["method"] == "HyperoptSearchCV" and r["suite"] == args.suite
     }
     for spec in args.variants:
