@@ -544,6 +544,15 @@ def write_quality(runs_path: Path, out: Path, info: dict) -> None:
             "### CV regret ratio vs RandomizedSearchCV (lower is better)",
             "",
             *ratio_tables(rows, ratios, gm, methods, len(tasks), tasks, boot, suite, "####"),
+            "### HyperoptSearchCV against each method, run by run",
+            "",
+            "The geometric means above can hide how often one method beats another: here "
+            "each HyperoptSearchCV run is paired with the other method's run on the same "
+            "task, seed and budget (tasks the other method cannot run are left out), with "
+            "the mean difference of best CV scores and a Wilcoxon signed-rank p-value.",
+            "",
+            *paired_vs_peers([r for r in records if r["suite"] == suite], methods)[0],
+            "",
             "### Test regret ratio vs RandomizedSearchCV",
             "",
             *ratio_tables(
@@ -596,11 +605,57 @@ def write_quality(runs_path: Path, out: Path, info: dict) -> None:
             for suite, _ in suites
             for g in _json_geomeans(geomeans(test_ratios, suite))
         ],
+        "paired_vs_peers": {
+            suite: paired_vs_peers([r for r in records if r["suite"] == suite], methods)[1]
+            for suite, _ in suites
+        },
         "curves": curve_data,
     }
     (out / "quality.json").write_text(json.dumps(payload, indent=1))
     plot_convergence(curve_data, best, out / "convergence.png", methods)
     print(f"wrote {out / 'quality.md'}, quality.json, convergence.png")
+
+
+def _paired_diffs(records: list[dict], method: str, baseline: str, budget: int) -> np.ndarray:
+    """Best CV score of ``method`` minus ``baseline``'s on the same (task, seed, budget)."""
+    base = {
+        (r["task"], r["seed"]): r["best_cv"]
+        for r in records
+        if r["method"] == baseline and r["budget"] == budget
+    }
+    diffs = [
+        r["best_cv"] - base[key]
+        for r in records
+        if r["method"] == method
+        and r["budget"] == budget
+        and (key := (r["task"], r["seed"])) in base
+    ]
+    return np.array([d for d in diffs if math.isfinite(d)])
+
+
+def _paired_row(method: str, baseline: str, budget: int, diffs: np.ndarray) -> dict:
+    """Wins / ties / losses of ``method``, its mean gain and a Wilcoxon signed-rank p."""
+    from scipy.stats import wilcoxon
+
+    wins, ties = int((diffs > 0).sum()), int((diffs == 0).sum())
+    return {
+        "method": method,
+        "baseline": baseline,
+        "budget": budget,
+        "pairs": int(diffs.size),
+        "wins": wins,
+        "ties": ties,
+        "losses": int(diffs.size) - wins - ties,
+        "mean_gain": float(diffs.mean()),
+        "wilcoxon_p": float(wilcoxon(diffs).pvalue if np.any(diffs != 0) else 1.0),
+    }
+
+
+def _paired_line(name: str, r: dict) -> str:
+    return (
+        f"| {name} | {r['budget']} | {r['pairs']} | {r['wins']} / {r['ties']} / "
+        f"{r['losses']} | {r['mean_gain']:+.4f} | {r['wilcoxon_p']:.3f} |"
+    )
 
 
 def paired_vs_default(
@@ -612,13 +667,6 @@ def paired_vs_default(
     """Each HyperoptSearchCV variant of ``methods`` against ``default`` on the
     same (task, seed, budget): wins / ties / losses in best CV score and a
     Wilcoxon signed-rank p-value."""
-    from scipy.stats import wilcoxon
-
-    base = {
-        (r["task"], r["seed"], r["budget"]): r["best_cv"]
-        for r in records
-        if r["method"] == default
-    }
     lines = [
         f"| variant | budget | pairs | wins / ties / losses vs {label} | mean best-CV gain "
         "| Wilcoxon p |",
@@ -629,36 +677,35 @@ def paired_vs_default(
         if method == default or not method.startswith("HyperoptSearchCV"):
             continue
         for budget in sorted({r["budget"] for r in records if r["method"] == method}):
-            diffs = [
-                r["best_cv"] - base[key]
-                for r in records
-                if r["method"] == method
-                and r["budget"] == budget
-                and (key := (r["task"], r["seed"], budget)) in base
-            ]
-            diffs = np.array([d for d in diffs if math.isfinite(d)])
-            if diffs.size == 0:
-                continue
-            wins, ties = int((diffs > 0).sum()), int((diffs == 0).sum())
-            p = wilcoxon(diffs).pvalue if np.any(diffs != 0) else 1.0
-            rows.append(
-                {
-                    "method": method,
-                    "baseline": default,
-                    "budget": budget,
-                    "pairs": int(diffs.size),
-                    "wins": wins,
-                    "ties": ties,
-                    "losses": int(diffs.size) - wins - ties,
-                    "mean_gain": float(diffs.mean()),
-                    "wilcoxon_p": float(p),
-                }
-            )
-            r = rows[-1]
-            lines.append(
-                f"| {method} | {budget} | {r['pairs']} | {wins} / {ties} / {r['losses']} | "
-                f"{r['mean_gain']:+.4f} | {p:.3f} |"
-            )
+            diffs = _paired_diffs(records, method, default, budget)
+            if diffs.size:
+                rows.append(_paired_row(method, default, budget, diffs))
+                lines.append(_paired_line(method, rows[-1]))
+    return lines, rows
+
+
+def paired_vs_peers(
+    records: list[dict], methods: list[str], ours: str = "HyperoptSearchCV"
+) -> tuple[list[str], list[dict]]:
+    """``ours`` against every other method, run by run: on the same (task, seed,
+    budget), wins / ties / losses of ``ours`` in best CV score, the mean
+    difference and a Wilcoxon signed-rank p-value (on the tasks both ran)."""
+    lines = [
+        f"| against | budget | pairs | {ours} better / ties / worse | mean best-CV difference "
+        "| Wilcoxon p |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = []
+    budgets = sorted({r["budget"] for r in records if r["method"] == ours})
+    for peer in methods:
+        # GridSearchCV is deterministic: one run, nothing to pair over seeds.
+        if peer == ours or len({r["seed"] for r in records if r["method"] == peer}) < 2:
+            continue
+        for budget in budgets:
+            diffs = _paired_diffs(records, ours, peer, budget)
+            if diffs.size:
+                rows.append(_paired_row(ours, peer, budget, diffs))
+                lines.append(_paired_line(peer, rows[-1]))
     return lines, rows
 
 
