@@ -23,7 +23,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from scipy.stats import wilcoxon
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -94,13 +94,8 @@ def main(argv=None) -> None:
     print("| variant | budget | pairs | wins / ties / losses | mean best-CV gain | Wilcoxon p |")
     print("|---|---|---|---|---|---|")
     for (name, budget), diffs in sorted(paired.items()):
-        wins = sum(d > 1e-12 for d in diffs)
-        losses = sum(d < -1e-12 for d in diffs)
-        p = wilcoxon(diffs).pvalue if wins + losses else 1.0
-        print(
-            f"| {name} | {budget} | {len(diffs)} | {wins} / {len(diffs) - wins - losses} / "
-            f"{losses} | {sum(diffs) / len(diffs):+.4f} | {p:.3f} |"
-        )
+        row = report._paired_row(name, "HyperoptSearchCV", budget, np.array(diffs), report.TIE)
+        print(report._paired_line(name, row))
 
 
 if __name__ == "__main__":

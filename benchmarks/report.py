@@ -616,6 +616,11 @@ def write_quality(runs_path: Path, out: Path, info: dict) -> None:
     print(f"wrote {out / 'quality.md'}, quality.json, convergence.png")
 
 
+#: Best-CV differences this small are ties between separate runs (the
+#: floating-point noise of a mean).
+TIE = 1e-12
+
+
 def _paired_diffs(records: list[dict], method: str, baseline: str, budget: int) -> np.ndarray:
     """Best CV score of ``method`` minus ``baseline``'s on the same (task, seed, budget)."""
     base = {
@@ -633,10 +638,17 @@ def _paired_diffs(records: list[dict], method: str, baseline: str, budget: int) 
     return np.array([d for d in diffs if math.isfinite(d)])
 
 
-def _paired_row(method: str, baseline: str, budget: int, diffs: np.ndarray) -> dict:
-    """Wins / ties / losses of ``method``, its mean gain and a Wilcoxon signed-rank p."""
+def _paired_row(
+    method: str, baseline: str, budget: int, diffs: np.ndarray, tie: float = 0.0
+) -> dict:
+    """Wins / ties / losses of ``method``, its mean gain and a Wilcoxon signed-rank p.
+
+    Differences of at most ``tie`` count as ties (and as zeros in the test):
+    between separate runs, equal scores can differ in their last bits.
+    """
     from scipy.stats import wilcoxon
 
+    diffs = np.where(abs(diffs) <= tie, 0.0, diffs)
     wins, ties = int((diffs > 0).sum()), int((diffs == 0).sum())
     return {
         "method": method,
@@ -704,7 +716,7 @@ def paired_vs_peers(
         for budget in budgets:
             diffs = _paired_diffs(records, ours, peer, budget)
             if diffs.size:
-                rows.append(_paired_row(ours, peer, budget, diffs))
+                rows.append(_paired_row(ours, peer, budget, diffs, tie=TIE))
                 lines.append(_paired_line(peer, rows[-1]))
     return lines, rows
 
