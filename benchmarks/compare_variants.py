@@ -43,9 +43,18 @@ def main(argv=None) -> None:
         default=[],
         help="more runs of the default (method HyperoptSearchCV) for the paired table",
     )
+    parser.add_argument(
+        "--default-method",
+        default="HyperoptSearchCV",
+        help="the method name of the default's runs in --stored and --baseline "
+        "(e.g. a variant run with quality.py --set)",
+    )
     args = parser.parse_args(argv)
 
-    stored = [r for r in report.load(args.stored) if r["suite"] == args.suite]
+    def as_default(r: dict) -> dict:
+        return {**r, "method": "HyperoptSearchCV"} if r["method"] == args.default_method else r
+
+    stored = [as_default(r) for r in report.load(args.stored) if r["suite"] == args.suite]
     # The same tasks, budgets and seeds as the stored default runs, only.
     seeds = {
         (r["task"], r["budget"], r["seed"]) for r in stored if r["method"] == "HyperoptSearchCV"
@@ -53,7 +62,7 @@ def main(argv=None) -> None:
     names, variants, paired = [], [], {}
     default = {
         (r["task"], r["budget"], r["seed"]): r["best_cv"]
-        for r in stored + [r for path in args.baseline for r in report.load(path)]
+        for r in stored + [as_default(r) for path in args.baseline for r in report.load(path)]
         if r["method"] == "HyperoptSearchCV" and r["suite"] == args.suite
     }
     for spec in args.variants:
