@@ -9,6 +9,7 @@ from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, rand, space_eval
 from hyperopt.base import JOB_STATE_DONE, Domain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.special import logsumexp
 from scipy.stats import norm
 
 from hyperopt_search import HyperoptSearchCV
@@ -19,8 +20,10 @@ from hyperopt_search.algorithms._gp import (
     GaussianProcess,
     _neg_log_posterior,
     log_expected_improvement,
+    slice_sample,
     squared_differences,
 )
+from hyperopt_search.algorithms._trials import History
 
 GP_EARLY = functools.partial(gp.suggest, n_initial_points=3)
 ALGOS = {
@@ -312,6 +315,102 @@ def test_posterior_gradient_matches_finite_differences():
         m1, s1 = model.predict((x + step)[None])
         assert (m1[0] - m0[0]) / 1e-6 == pytest.approx(d_mean[j], rel=1e-3, abs=1e-6)
         assert (s1[0] - s0[0]) / 1e-6 == pytest.approx(d_std[j], rel=1e-3, abs=1e-6)
+
+
+def test_slice_sample_draws_from_a_correlated_gaussian_within_its_bounds():
+    cov = np.array([[1.0, 0.8], [0.8, 2.0]])
+    precision = np.linalg.inv(cov)
+    mean = np.array([1.0, -2.0])
+
+    def log_density(x):
+        return -0.5 * float((x - mean) @ precision @ (x - mean))
+
+    draws = np.array(slice_sample(log_density, np.zeros(2), np.random.default_rng(0), 4000))
+    np.testing.assert_allclose(draws.mean(axis=0), mean, atol=0.1)
+    np.testing.assert_allclose(np.cov(draws.T), cov, atol=0.15)
+    # A bound truncates the density: no draw beyond it, the mass piles up inside.
+    bounded = np.array(
+        slice_sample(log_density, np.zeros(2), np.random.default_rng(0), 2000, bound=1.5)
+    )
+    assert np.abs(bounded).max() <= 1.5
+    reference = np.random.default_rng(1).multivariate_normal(mean, cov, size=400_000)
+    reference = reference[np.all(np.abs(reference) <= 1.5, axis=1)]
+    np.testing.assert_allclose(bounded.mean(axis=0), reference.mean(axis=0), atol=0.1)
+
+
+def test_slice_sample_is_reproducible_and_needs_a_possible_start():
+    def log_density(x):
+        return -float(x @ x) if x[0] < 3 else -np.inf
+
+    first = slice_sample(log_density, np.ones(3), np.random.default_rng(5), 10)
+    again = slice_sample(log_density, np.ones(3), np.random.default_rng(5), 10)
+    np.testing.assert_array_equal(first, again)
+    assert all(x[0] < 3 for x in first)
+    with pytest.raises(ValueError, match="positive density"):
+        slice_sample(log_density, np.array([4.0, 0.0, 0.0]), np.random.default_rng(0), 1)
+
+
+def test_kernel_parameter_samples_narrow_as_the_data_grow():
+    # y depends on the first feature only: its length scale is learnt, and
+    # more data pin the kernel parameters down.
+    rng = np.random.default_rng(0)
+    spreads = []
+    for n in (8, 60):
+        X = rng.random((n, 2))
+        y = np.sin(6 * X[:, 0]) + 0.05 * rng.normal(size=n)
+        y = (y - y.mean()) / y.std()
+        models = GaussianProcess.sample(X, y, np.array([False, False]), rng, 16)
+        raws = np.array([model.raw for model in models])
+        assert len({tuple(r) for r in raws}) > 1  # the chain moves
+        assert np.all(np.abs(raws) <= 12.0)
+        spreads.append(raws[:, 0].std())
+        if n == 60:  # the relevant feature gets the shorter length scale
+            assert np.median(raws[:, 0]) > np.median(raws[:, 1])
+    assert spreads[1] < spreads[0]
+
+
+def test_integrated_expected_improvement_gradient_matches_finite_differences():
+    rng = np.random.default_rng(2)
+    X = rng.random((12, 2))
+    y = np.cos(4 * X[:, 0]) + X[:, 1] ** 2
+    y = (y - y.mean()) / y.std()
+    history = History(X, y, np.empty((0, 2)), np.empty((0, 2)))
+    models = GaussianProcess.sample(X, y, np.array([False, False]), rng, 4)
+    acquisition = gp.IntegratedEI(models, history)
+    x = X[np.argmin(y)] + np.array([0.05, -0.05])
+    value, grad = acquisition.with_gradient(x)
+    assert value == pytest.approx(acquisition(x[None])[0])
+    # log of the mean of the GPs' EIs, each from its own best posterior mean.
+    each = [
+        log_expected_improvement(*m.predict(x[None]), b)[0][0]
+        for m, b in zip(models, acquisition.bests, strict=True)
+    ]
+    assert value == pytest.approx(logsumexp(each) - np.log(len(each)))
+    assert value > -20  # a point worth scoring: the test is not in EI's far tail
+    for j in range(2):
+        step = np.zeros(2)
+        step[j] = 1e-6
+        numeric = (acquisition((x + step)[None])[0] - acquisition((x - step)[None])[0]) / 2e-6
+        assert numeric == pytest.approx(grad[j], rel=1e-3, abs=1e-6)
+
+
+def test_gp_integrates_kernel_parameters_only_while_few_trials_have_finished(monkeypatch):
+    space = encoded_space(Domain(lambda p: 0.0, {"x": hp.uniform("x", 0, 1)}))
+    calls = []
+    original = GaussianProcess.sample.__func__
+
+    def counting(cls, X, *args, **kwargs):
+        calls.append(len(X))
+        return original(cls, X, *args, **kwargs)
+
+    monkeypatch.setattr(GaussianProcess, "sample", classmethod(counting))
+    rng = np.random.default_rng(0)
+    for n in (gp.MAX_INTEGRATED_TRIALS - 1, gp.MAX_INTEGRATED_TRIALS):
+        X = rng.random((n, 1))
+        history = History(X, np.sin(6 * X[:, 0]), np.empty((0, 1)), np.empty((0, 1)))
+        x = gp.propose(space, history, np.random.default_rng(0))
+        assert 0.0 <= x[0] <= 1.0
+    assert calls == [gp.MAX_INTEGRATED_TRIALS - 1]
 
 
 # -- in HyperoptSearchCV ----------------------------------------------------------

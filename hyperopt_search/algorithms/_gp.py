@@ -4,6 +4,9 @@ numpy and scipy only. The model follows Optuna's ``GPSampler`` (Matern-5/2
 kernel with one inverse squared length scale per feature, categorical
 features compared for equality, the same gamma priors, a noise floor, a MAP
 fit by L-BFGS-B), with the gradients written out by hand instead of torch.
+:meth:`GaussianProcess.sample` draws kernel parameters from their posterior
+by slice sampling instead (Snoek et al., 2012), for an acquisition function
+averaged over them.
 
 Losses are minimised: expected improvement is below the best loss.
 """
@@ -18,10 +21,14 @@ from scipy.linalg import cho_solve, cholesky, solve_triangular
 from scipy.optimize import minimize
 from scipy.special import erfcx, log_ndtr, ndtr
 
-__all__ = ["GaussianProcess", "log_expected_improvement"]
+__all__ = ["GaussianProcess", "log_expected_improvement", "slice_sample"]
 
 #: Smallest noise variance (of standardised losses).
 MIN_NOISE = 1e-6
+#: Bounds of the log kernel parameters (MAP fit and samples).
+_RAW_BOUND = 12.0
+#: Slice sampling: widths stepped out each way, and shrinkage steps, at most.
+_MAX_STEPS_OUT, _MAX_SHRINKS = 8, 30
 _SQRT5 = math.sqrt(5.0)
 
 
@@ -53,7 +60,8 @@ class GaussianProcess:
     Build it with :meth:`fit`; ``X`` holds the features of the observations,
     ``y`` their standardised losses. ``noise`` is the noise variance of each
     observation: ``noise_var`` for real ones, :data:`MIN_NOISE` for the
-    fantasies of :meth:`condition_on`.
+    fantasies of :meth:`condition_on`. ``raw`` holds the log kernel
+    parameters it was built from (see :func:`_neg_log_posterior`).
     """
 
     X: np.ndarray
@@ -63,6 +71,7 @@ class GaussianProcess:
     kernel_scale: float
     noise_var: float
     noise: np.ndarray | None = None
+    raw: np.ndarray | None = None
 
     def __post_init__(self):
         if self.noise is None:
@@ -98,9 +107,39 @@ class GaussianProcess:
             args=(d2, y),
             jac=True,
             method="L-BFGS-B",
-            bounds=[(-12.0, 12.0)] * (d + 2),
+            bounds=[(-_RAW_BOUND, _RAW_BOUND)] * (d + 2),
         )
-        raw = result.x
+        return cls._from_raw(X, y, categorical, result.x)
+
+    @classmethod
+    def sample(
+        cls,
+        X: np.ndarray,
+        y: np.ndarray,
+        categorical: np.ndarray,
+        rng: np.random.Generator,
+        n_samples: int,
+    ) -> list[GaussianProcess]:
+        """GPs with kernel parameters drawn from their posterior.
+
+        Slice sampling (:func:`slice_sample`) of the log kernel parameters
+        under the marginal likelihood and the priors of :meth:`fit`, started
+        at the MAP estimate: with few observations the length scales are
+        poorly determined, and an acquisition function averaged over the
+        samples hedges between the fits the data allow.
+        """
+        start = cls.fit(X, y, categorical).raw
+        d2 = squared_differences(X, X, categorical)
+
+        def log_density(raw: np.ndarray) -> float:
+            return -_neg_log_posterior(raw, d2, y, gradient=False)
+
+        raws = slice_sample(log_density, start, rng, n_samples, bound=_RAW_BOUND)
+        return [cls._from_raw(X, y, categorical, raw) for raw in raws]
+
+    @classmethod
+    def _from_raw(cls, X, y, categorical, raw: np.ndarray) -> GaussianProcess:
+        d = X.shape[1]
         return cls(
             X=X,
             y=y,
@@ -108,6 +147,7 @@ class GaussianProcess:
             inverse_squared_lengthscales=np.exp(raw[:d]),
             kernel_scale=math.exp(raw[d]),
             noise_var=MIN_NOISE + math.exp(raw[d + 1]),
+            raw=np.array(raw, dtype=float),
         )
 
     def condition_on(self, X_new: np.ndarray, y_new: np.ndarray) -> GaussianProcess:
@@ -125,6 +165,7 @@ class GaussianProcess:
             kernel_scale=self.kernel_scale,
             noise_var=self.noise_var,
             noise=np.concatenate([self.noise, np.full(len(y_new), MIN_NOISE)]),
+            raw=self.raw,
         )
 
     # -- prediction --------------------------------------------------------
@@ -166,11 +207,110 @@ class GaussianProcess:
         return mean, std, dmean, dstd
 
 
-def _neg_log_posterior(raw: np.ndarray, d2: np.ndarray, y: np.ndarray):
+def slice_sample(
+    log_density,
+    start: np.ndarray,
+    rng: np.random.Generator,
+    n_samples: int,
+    n_burn: int = 2,
+    width: float = 1.0,
+    bound: float = np.inf,
+) -> list[np.ndarray]:
+    """Draws from a density known up to a constant, by slice sampling.
+
+    Univariate slice sampling with stepping out and shrinkage (Neal, 2003,
+    figures 3 and 5), one sweep over the coordinates per draw, after
+    ``n_burn`` sweeps from ``start``; each coordinate stays within
+    ``[-bound, bound]``. ``log_density(x)`` may return ``-inf``. The
+    interval is stepped out by at most 8 widths each way and shrunk at most
+    30 times (a coordinate then keeps its value for that sweep).
+
+    Parameters
+    ----------
+    log_density : callable
+        Log density of a 1-d array, up to a constant.
+    start : ndarray of shape (n_dims,)
+        A point of positive density.
+    rng : numpy.random.Generator
+    n_samples : int
+        Draws returned (consecutive sweeps of one chain).
+    n_burn : int, default=2
+        Sweeps discarded first.
+    width : float, default=1.0
+        Initial width of a slice interval.
+    bound : float, default=inf
+        Bound of every coordinate.
+
+    Returns
+    -------
+    samples : list of ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = slice_sample(
+    ...     lambda x: -0.5 * float(x @ x), np.zeros(2), np.random.default_rng(0), 2000
+    ... )
+    >>> bool(np.allclose(np.std(draws, axis=0), 1.0, atol=0.1))
+    True
+    """
+    x = np.array(start, dtype=float)
+    current = log_density(x)
+    if not np.isfinite(current):
+        raise ValueError("slice_sample needs a start of positive density")
+
+    def at(i: int, value: float) -> float:
+        if abs(value) > bound:
+            return -np.inf
+        z = x.copy()
+        z[i] = value
+        return log_density(z)
+
+    samples = []
+    for sweep in range(n_burn + n_samples):
+        for i in range(len(x)):
+            level = current + math.log(rng.random() or 1e-300)
+            left = x[i] - width * rng.random()
+            right = left + width
+            for _ in range(_MAX_STEPS_OUT):
+                if at(i, left) <= level:
+                    break
+                left -= width
+            for _ in range(_MAX_STEPS_OUT):
+                if at(i, right) <= level:
+                    break
+                right += width
+            for _ in range(_MAX_SHRINKS):  # x[i] unchanged if all are rejected
+                value = left + rng.random() * (right - left)
+                log_value = at(i, value)
+                if log_value > level:
+                    x[i], current = value, log_value
+                    break
+                if value < x[i]:
+                    left = value
+                else:
+                    right = value
+        if sweep >= n_burn:
+            samples.append(x.copy())
+    return samples
+
+
+def _log_prior(theta: np.ndarray, scale: float, noise: float) -> float:
+    """Optuna's priors: gamma(1, 0.1)-like on the inverse squared length
+    scales, gamma(2, 1) on the kernel scale, gamma(1.1, 30) on the noise
+    (without constants)."""
+    prior = -(0.1 / theta + 0.1 * theta).sum()
+    prior += math.log(scale) - scale
+    prior += 0.1 * math.log(noise) - 30.0 * noise
+    return float(prior)
+
+
+def _neg_log_posterior(raw: np.ndarray, d2: np.ndarray, y: np.ndarray, gradient: bool = True):
     """Minus the log marginal likelihood and log prior, and its gradient.
 
     ``raw`` holds the logs of the inverse squared length scales, of the
-    kernel scale and of the noise variance above :data:`MIN_NOISE`.
+    kernel scale and of the noise variance above :data:`MIN_NOISE`. Without
+    ``gradient``, the value alone (cheaper: no inverse of the kernel matrix).
     """
     n, d = d2.shape[1], d2.shape[2]
     theta = np.exp(raw[:d])
@@ -183,18 +323,18 @@ def _neg_log_posterior(raw: np.ndarray, d2: np.ndarray, y: np.ndarray):
     try:
         chol = cholesky(cov, lower=True)
     except np.linalg.LinAlgError:
-        return 1e25, np.zeros_like(raw)
+        return (1e25, np.zeros_like(raw)) if gradient else np.inf
     alpha = cho_solve((chol, True), y)
     nll = 0.5 * y @ alpha + np.log(np.diag(chol)).sum()
+    prior = _log_prior(theta, scale, noise)
+    if not gradient:
+        return float(nll - prior)
     w = np.outer(alpha, alpha) - cho_solve((chol, True), np.eye(n))  # 2 d(log ML)/dK
     grad = np.empty_like(raw)
     grad[:d] = -0.5 * np.einsum("ij,ijk->k", w * dk * scale, d2) * theta
     grad[d] = -0.5 * np.sum(w * k) * scale
     grad[d + 1] = -0.5 * np.trace(w) * extra
-    # Optuna's priors, maximised: so subtracted from the loss.
-    prior = -(0.1 / theta + 0.1 * theta).sum()
-    prior += math.log(scale) - scale  # gamma(2, 1), without constants
-    prior += 0.1 * math.log(noise) - 30.0 * noise  # gamma(1.1, 30)
+    # The priors are maximised: their gradients are subtracted from the loss's.
     grad[:d] -= 0.1 / theta - 0.1 * theta
     grad[d] -= 1.0 - scale
     grad[d + 1] -= (0.1 / noise - 30.0) * extra
