@@ -118,19 +118,25 @@ class AutoAlgorithm:
     """``algo="auto"``: the Gaussian process where it is strong, multivariate TPE elsewhere.
 
     Per proposal, from the space and the number of trials only (never from
-    timings, so the candidates stay reproducible): multivariate TPE for a
-    space with conditional parameters; the Gaussian process for one without,
-    of at most :attr:`MAX_GP_DIMS` labels, while fewer than
+    timings, so the candidates stay reproducible): the Gaussian process on a
+    space of at most :attr:`MAX_GP_DIMS` labels while fewer than
     :attr:`MAX_GP_TRIALS` trials exist (its cost grows with the cube of the
-    trials); multivariate TPE otherwise (a proposal costs well under a
-    millisecond, and it models interactions). hyperopt's TPE only for a
-    space our algorithms cannot read.
+    trials), except for the first :attr:`MIN_CONDITIONAL_GP_TRIALS` trials
+    of a space with conditional parameters; multivariate TPE otherwise (a
+    proposal costs well under a millisecond, and it models interactions).
+    On a conditional space the GP models each branch apart (see
+    :mod:`hyperopt_search.algorithms.gp`): multivariate TPE does better
+    early, but can starve a branch that is good only in a narrow region;
+    the per-branch GP keeps such a branch's uncertainty in view. hyperopt's
+    TPE only for a space our algorithms cannot read.
     """
 
     #: Trials after which multivariate TPE takes over (a GP proposal costs O(n^3)).
     MAX_GP_TRIALS = 200
     #: Labels above which the space counts as high-dimensional.
     MAX_GP_DIMS = 12
+    #: Trials of a conditional space proposed by multivariate TPE before the GP.
+    MIN_CONDITIONAL_GP_TRIALS = 50
 
     def __init__(self, gp_algo: Callable, tpe_algo: Callable, mtpe_algo: Callable):
         self.gp_algo = gp_algo
@@ -147,7 +153,7 @@ class AutoAlgorithm:
             space = encoded_space(domain)
         except ValueError:
             return self.tpe_algo
-        if space.conditional:
+        if space.conditional and n_trials < self.MIN_CONDITIONAL_GP_TRIALS:
             return self.mtpe_algo
         if space.n_dims <= self.MAX_GP_DIMS and n_trials < self.MAX_GP_TRIALS:
             return self.gp_algo

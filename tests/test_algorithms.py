@@ -413,10 +413,36 @@ def test_gp_integrates_kernel_parameters_only_while_few_trials_have_finished(mon
     assert calls == [gp.MAX_INTEGRATED_TRIALS - 1]
 
 
+def test_gp_on_a_conditional_space_explores_an_uncertain_branch():
+    # Branch "a" is a plateau of fair losses (20 trials); branch "b" has two
+    # worse trials, the later one better. The GP of branch "b" is uncertain
+    # beyond them, so the next proposal goes there (multivariate TPE, whose
+    # good trials are all in "a", stays on the plateau: branch starvation).
+    domain = Domain(
+        _no_objective,
+        hp.choice("m", [{"x": hp.uniform("x", 0, 1)}, {"y": hp.uniform("y", 0, 1)}]),
+    )
+    space = encoded_space(domain)
+    rng = np.random.default_rng(0)
+    rows, losses = [], []
+    for _ in range(20):
+        rows.append(space.encode({"m": [0], "x": [float(rng.random())], "y": []}))
+        losses.append(0.5 + 0.01 * rng.random())
+    for y, loss in ((0.2, 0.9), (0.4, 0.6)):
+        rows.append(space.encode({"m": [1], "x": [], "y": [y]}))
+        losses.append(loss)
+    empty = np.empty((0, space.n_dims))
+    history = History(np.array(rows), np.array(losses), empty, empty)
+    for seed in range(3):
+        vals = space.decode(gp.propose(space, history, np.random.default_rng(seed)))
+        assert vals["m"] == [1] and vals["x"] == []
+        assert vals["y"][0] > 0.4
+
+
 # -- in HyperoptSearchCV ----------------------------------------------------------
 
 
-def test_auto_uses_the_gp_on_flat_spaces_and_multivariate_tpe_on_conditional_ones():
+def test_auto_uses_the_gp_on_flat_spaces_and_multivariate_tpe_early_on_conditional_ones():
     auto = resolve_algo("auto", 5)
     assert isinstance(auto, AutoAlgorithm)
     flat = Domain(_no_objective, {"x": hp.uniform("x", 0, 1), "k": hp.choice("k", [1, 2])})
@@ -426,6 +452,9 @@ def test_auto_uses_the_gp_on_flat_spaces_and_multivariate_tpe_on_conditional_one
     assert auto.uses_gp(flat, 0)
     assert not auto.uses_gp(flat, AutoAlgorithm.MAX_GP_TRIALS)
     assert not auto.uses_gp(nested, 0)
+    assert not auto.uses_gp(nested, AutoAlgorithm.MIN_CONDITIONAL_GP_TRIALS - 1)
+    assert auto.uses_gp(nested, AutoAlgorithm.MIN_CONDITIONAL_GP_TRIALS)
+    assert not auto.uses_gp(nested, AutoAlgorithm.MAX_GP_TRIALS)
     calls = []
     auto = AutoAlgorithm(
         *(functools.partial(_record, calls, name) for name in ("gp", "tpe", "mtpe"))

@@ -27,6 +27,13 @@ hyperopt's ``hp`` module, like ``tpe.suggest``:
    categorical ones. A proposal within 0.02 of a known trial in every
    feature is skipped for the next best candidate.
 
+On a space with conditional parameters, steps 2 to 4 run per branch (each
+set of labels active together): one GP per branch on that branch's trials
+and active labels (the GP prior for a branch without trials), expected
+improvement over the best loss of all branches, L-BFGS-B within the branch.
+A branch tried only a few times stays uncertain, so it is not starved by a
+broad plateau of fair losses in another.
+
 The same trials and seed give the same proposal.
 """
 
@@ -120,6 +127,8 @@ def suggest(new_ids, domain, trials, seed, n_initial_points=DEFAULT_N_INITIAL_PO
 
 def propose(space: EncodedSpace, history: History, rng: np.random.Generator) -> np.ndarray:
     """The features of the candidate with the largest expected improvement."""
+    if space.conditional:
+        return _propose_by_group(space, history, rng)
     losses = history.losses
     center, spread = np.median(losses), losses.std()
     y = (losses - center) / (spread if spread > 0 else 1.0)
@@ -162,10 +171,12 @@ class IntegratedEI:
     EI), not the luckiest noisy loss.
     """
 
-    def __init__(self, models: list[GaussianProcess], history: History):
+    def __init__(self, models, history: History, bests=None):
         self.models = models
-        known = np.vstack([history.X_ok, history.X_pending])
-        self.bests = [float(model.predict(known)[0].min()) for model in models]
+        if bests is None:
+            known = np.vstack([history.X_ok, history.X_pending])
+            bests = [float(model.predict(known)[0].min()) for model in models]
+        self.bests = bests
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         """log integrated EI at the rows of ``X``."""
@@ -261,4 +272,116 @@ def _sweep_options(space: EncodedSpace, acquisition: IntegratedEI, x: np.ndarray
         X[:, i] = options
         X = space.snap(X)
         x = X[int(np.argmax(acquisition(X)))]
+    return x
+
+
+class _PriorModel:
+    """The GP prior (no observations): mean 0, standard deviation 1."""
+
+    def predict(self, X):
+        return np.zeros(len(X)), np.ones(len(X))
+
+    def predict_with_gradient(self, x):
+        return 0.0, 1.0, np.zeros(len(x)), np.zeros(len(x))
+
+
+def _keys(active: np.ndarray) -> list[bytes]:
+    """One hashable key per row of an activity mask: its set of active labels."""
+    return [row.tobytes() for row in np.packbits(active, axis=1)]
+
+
+def _propose_by_group(space: EncodedSpace, history: History, rng: np.random.Generator):
+    """Conditional spaces: one GP per set of active parameters (a branch),
+    on that branch's trials and active features; the candidate with the
+    largest expected improvement over the best loss of all branches."""
+    losses = history.losses
+    center, spread = np.median(losses), losses.std()
+    y = (losses - center) / (spread if spread > 0 else 1.0)
+    best = float(y.min())
+    candidates = _candidate_pool(space, history, y, rng)
+    cand_active = space.active(candidates)
+    cand_keys = _keys(cand_active)
+    ok_keys = _keys(space.active(history.X_ok))
+    failed_keys = _keys(space.active(history.X_failed)) if len(history.X_failed) else []
+    pending_keys = _keys(space.active(history.X_pending)) if len(history.X_pending) else []
+    order = sorted(set(cand_keys))
+    first_row = {key: cand_keys.index(key) for key in order}
+    scores = np.full(len(candidates), -np.inf)
+    acquisitions = {}
+    for key in order:
+        cols = np.flatnonzero(cand_active[first_row[key]])
+        cat = space.categorical[cols]
+        rows = np.array([k == key for k in ok_keys], dtype=bool)
+        Xg, yg = history.X_ok[rows][:, cols], y[rows]
+        if len(Xg) >= 2:
+            models = GaussianProcess.sample(Xg, yg, cat, rng, N_KERNEL_SAMPLES)
+        elif len(Xg) == 1:
+            raw = np.concatenate([np.zeros(len(cols)), [0.0, np.log(1e-2)]])
+            models = [GaussianProcess._from_raw(Xg, yg, cat, raw)]
+        else:
+            models = [_PriorModel()]
+        f_rows = np.array([k == key for k in failed_keys], dtype=bool)
+        p_rows = np.array([k == key for k in pending_keys], dtype=bool)
+        Xf = history.X_failed[f_rows][:, cols] if len(failed_keys) else np.empty((0, len(cols)))
+        Xp = history.X_pending[p_rows][:, cols] if len(pending_keys) else np.empty((0, len(cols)))
+        conditioned = []
+        for model in models:
+            if isinstance(model, _PriorModel) or not (len(Xf) or len(Xp)):
+                conditioned.append(model)
+                continue
+            extra_y = [np.full(len(Xf), y.max())]
+            if len(Xp):
+                extra_y.append(model.predict(Xp)[0])
+            conditioned.append(model.condition_on(np.vstack([Xf, Xp]), np.concatenate(extra_y)))
+        acquisition = IntegratedEI(conditioned, history, bests=[best] * len(conditioned))
+        acquisitions[key] = (cols, acquisition)
+        in_group = np.flatnonzero([k == key for k in cand_keys])
+        scores[in_group] = acquisition(candidates[in_group][:, cols])
+    starts = np.argsort(-scores)[:_N_REFINE]
+    refined = []
+    for index in starts:
+        cols, acquisition = acquisitions[cand_keys[index]]
+        refined.append(_refine_in_group(space, cols, acquisition, candidates[index]))
+    refined = space.snap(np.array(refined))
+    refined_scores = np.array(
+        [
+            acquisitions[cand_keys[i]][1](r[acquisitions[cand_keys[i]][0]][None])[0]
+            for i, r in zip(starts, refined, strict=True)
+        ]
+    )
+    candidates = np.vstack([refined, candidates])
+    scores = np.concatenate([refined_scores, scores])
+    seen = history.X_all
+    for index in np.argsort(-scores, kind="stable"):
+        if not len(seen) or _distance(candidates[index], seen, space).min() > _MIN_DISTANCE:
+            return candidates[index]
+    return candidates[int(np.argmax(scores))]
+
+
+def _refine_in_group(
+    space: EncodedSpace, cols: np.ndarray, acquisition: IntegratedEI, x: np.ndarray
+) -> np.ndarray:
+    """L-BFGS-B on the numeric features of the branch (its options kept)."""
+    numeric = cols[~space.categorical[cols]]
+    if not len(numeric):
+        return x
+    x = x.copy()
+
+    def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
+        point = x.copy()
+        point[numeric] = z
+        value, grad = acquisition.with_gradient(point[cols])
+        full = np.zeros(len(x))
+        full[cols] = grad
+        return -value, -full[numeric]
+
+    result = minimize(
+        objective,
+        x[numeric],
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, 1.0)] * len(numeric),
+        options={"maxiter": 50},
+    )
+    x[numeric] = np.clip(result.x, 0.0, 1.0)
     return x
