@@ -240,13 +240,19 @@ def _refine(space: EncodedSpace, acquisition: IntegratedEI, x: np.ndarray):
 
 def _lbfgs(space: EncodedSpace, acquisition: IntegratedEI, x: np.ndarray):
     free = np.flatnonzero(space.active(x)[0] & ~space.categorical)
+    return _maximise(acquisition.with_gradient, x, free)
+
+
+def _maximise(value_and_gradient, x: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """``x`` with its features ``free`` moved by L-BFGS-B (within [0, 1]) to
+    a local maximum of ``value_and_gradient(point) -> (value, gradient)``."""
     if not len(free):
         return x
 
     def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
         point = x.copy()
         point[free] = z
-        value, grad = acquisition.with_gradient(point)
+        value, grad = value_and_gradient(point)
         return -value, -grad[free]
 
     result = minimize(
@@ -362,26 +368,11 @@ def _refine_in_group(
     space: EncodedSpace, cols: np.ndarray, acquisition: IntegratedEI, x: np.ndarray
 ) -> np.ndarray:
     """L-BFGS-B on the numeric features of the branch (its options kept)."""
-    numeric = cols[~space.categorical[cols]]
-    if not len(numeric):
-        return x
-    x = x.copy()
 
-    def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
-        point = x.copy()
-        point[numeric] = z
+    def value_and_gradient(point: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad = acquisition.with_gradient(point[cols])
-        full = np.zeros(len(x))
+        full = np.zeros(len(point))
         full[cols] = grad
-        return -value, -full[numeric]
+        return value, full
 
-    result = minimize(
-        objective,
-        x[numeric],
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(0.0, 1.0)] * len(numeric),
-        options={"maxiter": 50},
-    )
-    x[numeric] = np.clip(result.x, 0.0, 1.0)
-    return x
+    return _maximise(value_and_gradient, x, cols[~space.categorical[cols]])
