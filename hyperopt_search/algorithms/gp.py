@@ -129,14 +129,15 @@ def propose(space: EncodedSpace, history: History, rng: np.random.Generator) -> 
     """The features of the candidate with the largest expected improvement."""
     if space.conditional:
         return _propose_by_group(space, history, rng)
-    losses = history.losses
-    center, spread = np.median(losses), losses.std()
-    y = (losses - center) / (spread if spread > 0 else 1.0)
+    y = _standardised(history.losses)
     if len(history.X_ok) < MAX_INTEGRATED_TRIALS:
         models = GaussianProcess.sample(history.X_ok, y, space.categorical, rng, N_KERNEL_SAMPLES)
     else:
         models = [GaussianProcess.fit(history.X_ok, y, space.categorical)]
-    acquisition = IntegratedEI([_with_fantasies(model, history, y) for model in models], history)
+    models = [
+        _with_fantasies(model, history.X_failed, history.X_pending, y.max()) for model in models
+    ]
+    acquisition = IntegratedEI(models, history)
 
     candidates = _candidate_pool(space, history, y, rng)
     scores = acquisition(candidates)
@@ -144,23 +145,37 @@ def propose(space: EncodedSpace, history: History, rng: np.random.Generator) -> 
     refined = space.snap(np.array([_refine(space, acquisition, x) for x in starts]))
     candidates = np.vstack([refined, candidates])
     scores = np.concatenate([acquisition(refined), scores])
+    return _best_unseen(space, history, candidates, scores)
+
+
+def _standardised(losses: np.ndarray) -> np.ndarray:
+    """Losses centred on their median and scaled by their standard deviation."""
+    center, spread = np.median(losses), losses.std()
+    return (losses - center) / (spread if spread > 0 else 1.0)
+
+
+def _with_fantasies(
+    model: GaussianProcess, X_failed: np.ndarray, X_pending: np.ndarray, worst: float
+) -> GaussianProcess:
+    """``model`` conditioned on the failures (at the ``worst`` loss) and the
+    pending trials (at its own mean)."""
+    extra_y = [np.full(len(X_failed), worst)]
+    if len(X_pending):
+        extra_y.append(model.predict(X_pending)[0])
+    if len(X_failed) or len(X_pending):
+        model = model.condition_on(np.vstack([X_failed, X_pending]), np.concatenate(extra_y))
+    return model
+
+
+def _best_unseen(
+    space: EncodedSpace, history: History, candidates: np.ndarray, scores: np.ndarray
+) -> np.ndarray:
+    """The best-scoring candidate farther than ``_MIN_DISTANCE`` from every trial."""
     seen = history.X_all
     for index in np.argsort(-scores, kind="stable"):
         if not len(seen) or _distance(candidates[index], seen, space).min() > _MIN_DISTANCE:
             return candidates[index]
     return candidates[int(np.argmax(scores))]  # all known: let the caller deduplicate
-
-
-def _with_fantasies(model: GaussianProcess, history: History, y: np.ndarray) -> GaussianProcess:
-    """``model`` conditioned on the failures (at the worst loss) and the pending
-    trials (at its own mean)."""
-    extra_X = [history.X_failed, history.X_pending]
-    extra_y = [np.full(len(history.X_failed), y.max())]
-    if len(history.X_pending):
-        extra_y.append(model.predict(history.X_pending)[0])
-    if any(len(x) for x in extra_X):
-        model = model.condition_on(np.vstack(extra_X), np.concatenate(extra_y))
-    return model
 
 
 class IntegratedEI:
@@ -300,24 +315,21 @@ def _propose_by_group(space: EncodedSpace, history: History, rng: np.random.Gene
     """Conditional spaces: one GP per set of active parameters (a branch),
     on that branch's trials and active features; the candidate with the
     largest expected improvement over the best loss of all branches."""
-    losses = history.losses
-    center, spread = np.median(losses), losses.std()
-    y = (losses - center) / (spread if spread > 0 else 1.0)
-    best = float(y.min())
+    y = _standardised(history.losses)
     candidates = _candidate_pool(space, history, y, rng)
     cand_active = space.active(candidates)
-    cand_keys = _keys(cand_active)
-    ok_keys = _keys(space.active(history.X_ok))
-    failed_keys = _keys(space.active(history.X_failed)) if len(history.X_failed) else []
-    pending_keys = _keys(space.active(history.X_pending)) if len(history.X_pending) else []
-    order = sorted(set(cand_keys))
-    first_row = {key: cand_keys.index(key) for key in order}
+    cand_keys = np.array(_keys(cand_active), dtype=object)
+    ok_keys, failed_keys, pending_keys = (
+        np.array(_keys(space.active(X)), dtype=object)
+        for X in (history.X_ok, history.X_failed, history.X_pending)
+    )
     scores = np.full(len(candidates), -np.inf)
     acquisitions = {}
-    for key in order:
-        cols = np.flatnonzero(cand_active[first_row[key]])
+    for key in sorted(set(cand_keys)):
+        in_group = cand_keys == key
+        cols = np.flatnonzero(cand_active[np.argmax(in_group)])
         cat = space.categorical[cols]
-        rows = np.array([k == key for k in ok_keys], dtype=bool)
+        rows = ok_keys == key
         Xg, yg = history.X_ok[rows][:, cols], y[rows]
         if len(Xg) >= 2:
             models = GaussianProcess.sample(Xg, yg, cat, rng, N_KERNEL_SAMPLES)
@@ -326,42 +338,24 @@ def _propose_by_group(space: EncodedSpace, history: History, rng: np.random.Gene
             models = [GaussianProcess._from_raw(Xg, yg, cat, raw)]
         else:
             models = [_PriorModel()]
-        f_rows = np.array([k == key for k in failed_keys], dtype=bool)
-        p_rows = np.array([k == key for k in pending_keys], dtype=bool)
-        Xf = history.X_failed[f_rows][:, cols] if len(failed_keys) else np.empty((0, len(cols)))
-        Xp = history.X_pending[p_rows][:, cols] if len(pending_keys) else np.empty((0, len(cols)))
-        conditioned = []
-        for model in models:
-            if isinstance(model, _PriorModel) or not (len(Xf) or len(Xp)):
-                conditioned.append(model)
-                continue
-            extra_y = [np.full(len(Xf), y.max())]
-            if len(Xp):
-                extra_y.append(model.predict(Xp)[0])
-            conditioned.append(model.condition_on(np.vstack([Xf, Xp]), np.concatenate(extra_y)))
-        acquisition = IntegratedEI(conditioned, history, bests=[best] * len(conditioned))
-        acquisitions[key] = (cols, acquisition)
-        in_group = np.flatnonzero([k == key for k in cand_keys])
-        scores[in_group] = acquisition(candidates[in_group][:, cols])
-    starts = np.argsort(-scores)[:_N_REFINE]
-    refined = []
-    for index in starts:
-        cols, acquisition = acquisitions[cand_keys[index]]
-        refined.append(_refine_in_group(space, cols, acquisition, candidates[index]))
-    refined = space.snap(np.array(refined))
-    refined_scores = np.array(
-        [
-            acquisitions[cand_keys[i]][1](r[acquisitions[cand_keys[i]][0]][None])[0]
-            for i, r in zip(starts, refined, strict=True)
+        Xf = history.X_failed[failed_keys == key][:, cols]
+        Xp = history.X_pending[pending_keys == key][:, cols]
+        models = [
+            m if isinstance(m, _PriorModel) else _with_fantasies(m, Xf, Xp, y.max())
+            for m in models
         ]
-    )
-    candidates = np.vstack([refined, candidates])
+        acquisition = IntegratedEI(models, history, bests=[float(y.min())] * len(models))
+        acquisitions[key] = (cols, acquisition)
+        scores[in_group] = acquisition(candidates[in_group][:, cols])
+    refined, refined_scores = [], []
+    for index in np.argsort(-scores)[:_N_REFINE]:
+        cols, acquisition = acquisitions[cand_keys[index]]
+        x = space.snap(_refine_in_group(space, cols, acquisition, candidates[index])[None])[0]
+        refined.append(x)
+        refined_scores.append(acquisition(x[cols][None])[0])
+    candidates = np.vstack([np.array(refined), candidates])
     scores = np.concatenate([refined_scores, scores])
-    seen = history.X_all
-    for index in np.argsort(-scores, kind="stable"):
-        if not len(seen) or _distance(candidates[index], seen, space).min() > _MIN_DISTANCE:
-            return candidates[index]
-    return candidates[int(np.argmax(scores))]
+    return _best_unseen(space, history, candidates, scores)
 
 
 def _refine_in_group(
