@@ -1,9 +1,9 @@
 """One search-space description, converted to what each library accepts.
 
 A benchmark space is a dict (or a list of dicts, a conditional space) mapping
-scikit-learn parameter names to :class:`Float`, :class:`Int` or
-:class:`Choice`. Each converter below gives the *equivalent* space in one
-library's own vocabulary, so that every method searches the same ranges with
+scikit-learn parameter names to :class:`Float`, :class:`Int`, :class:`Choice`
+or :class:`Levels` (an ordered grid of numbers). Each converter below gives
+the *equivalent* space in one library's own vocabulary, so that every method searches the same ranges with
 the same priors (log-uniform stays log-uniform, integers stay integers).
 """
 
@@ -39,6 +39,16 @@ class Choice:
     """One of the given values (any objects, estimators included)."""
 
     options: tuple
+
+
+@dataclass(frozen=True)
+class Levels(Choice):
+    """An ordered list of numbers, as a ``GridSearchCV`` user writes a grid.
+
+    Every library gets it as the list it is (a categorical parameter where the
+    library has no ordered lists); only the grid of a smaller budget differs
+    from :class:`Choice`: evenly spaced levels, not the first ones.
+    """
 
 
 Param = Float | Int | Choice
@@ -171,6 +181,9 @@ def _max_levels(p: Param) -> float:
 
 
 def _levels(p: Param, k: int) -> list:
+    if isinstance(p, Levels) and k < len(p.options):
+        picks = np.unique(np.round(np.linspace(0, len(p.options) - 1, k)).astype(int))
+        return [p.options[i] for i in picks]
     if isinstance(p, Choice):
         return list(p.options[:k]) if k < len(p.options) else list(p.options)
     if isinstance(p, Int):

@@ -40,7 +40,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from spaces import Choice, Float, Int, Space
+from spaces import Choice, Float, Int, Levels, Space
 
 SEED = 0
 
@@ -318,6 +318,57 @@ def _tree_or_ridge() -> Task:
 # -- the report suite (held out: defaults are never tuned on these) ----------------
 
 
+def _levels(values) -> Levels:
+    """A grid of numbers as a GridSearchCV user writes it (plain floats/ints)."""
+    return Levels(tuple(v.item() if hasattr(v, "item") else v for v in values))
+
+
+def _svm_grid() -> Task:
+    return Task(
+        name="svm_grid",
+        description="RBF SVC with a GridSearchCV param_grid: 13 C x 13 gamma log-spaced levels",
+        make_estimator=lambda: SVC(),
+        space={
+            "C": _levels(np.logspace(-2, 4, 13)),
+            "gamma": _levels(np.logspace(-5, 1, 13)),
+        },
+        load=_classification(500, 20, 8, 0.05, 2, 1.0, 31),
+        scoring="accuracy",
+        classification=True,
+    )
+
+
+def _elasticnet_grid() -> Task:
+    return Task(
+        name="elasticnet_grid",
+        description="ElasticNet with a param_grid: 16 alpha levels x 10 l1_ratio levels",
+        make_estimator=lambda: ElasticNet(max_iter=1000, tol=1e-3),
+        space={
+            "alpha": _levels(np.logspace(-4, 1, 16)),
+            "l1_ratio": _levels([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 1.0]),
+        },
+        load=_diabetes_expanded,
+        scoring="r2",
+        classification=False,
+    )
+
+
+def _knn_grid() -> Task:
+    return Task(
+        name="knn_grid",
+        description="KNeighborsRegressor with a param_grid: n_neighbors x weights x p levels",
+        make_estimator=lambda: KNeighborsRegressor(),
+        space={
+            "n_neighbors": _levels([1, 2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 80]),
+            "weights": Choice(("uniform", "distance")),
+            "p": _levels([1.0, 1.5, 2.0, 3.0, 4.0]),
+        },
+        load=_friedman1(300, 10, 1.0, 33),
+        scoring="r2",
+        classification=False,
+    )
+
+
 def _knn_noisy() -> Task:
     return Task(
         name="knn_1param_noisy",
@@ -472,6 +523,58 @@ def _mlp() -> Task:
     )
 
 
+def _kernel_ridge_grid() -> Task:
+    return Task(
+        name="kernel_ridge_grid",
+        description="RBF KernelRidge with a param_grid: 13 alpha x 11 gamma log-spaced levels",
+        make_estimator=lambda: KernelRidge(kernel="rbf"),
+        space={
+            "alpha": _levels(np.logspace(-5, 1, 13)),
+            "gamma": _levels(np.logspace(-4, 1, 11)),
+        },
+        load=_friedman1(400, 10, 1.0, 41),
+        scoring="r2",
+        classification=False,
+        suite=REPORT_SUITE,
+    )
+
+
+def _tree_grid() -> Task:
+    return Task(
+        name="tree_grid",
+        description="DecisionTreeClassifier with a param_grid: depth x leaf x features levels, criterion",
+        make_estimator=lambda: DecisionTreeClassifier(random_state=0),
+        space={
+            "max_depth": _levels([1, 2, 3, 4, 6, 8, 12, 16, 24]),
+            "min_samples_leaf": _levels([1, 2, 3, 5, 8, 13, 21, 34]),
+            "max_features": _levels([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]),
+            "criterion": Choice(("gini", "entropy")),
+        },
+        load=_classification(500, 15, 6, 0.05, 2, 0.8, 42),
+        scoring="accuracy",
+        classification=True,
+        suite=REPORT_SUITE,
+    )
+
+
+def _logreg_pca_grid() -> Task:
+    return Task(
+        name="logreg_pca_grid",
+        description="PCA + LogisticRegression pipeline with a param_grid: components x C levels",
+        make_estimator=lambda: Pipeline(
+            [("pca", PCA(random_state=0)), ("clf", LogisticRegression(max_iter=200))]
+        ),
+        space={
+            "pca__n_components": _levels([2, 3, 4, 6, 8, 12, 16, 24, 32, 48]),
+            "clf__C": _levels(np.logspace(-4, 3, 15)),
+        },
+        load=_digits_subsample(600, 43),
+        scoring="accuracy",
+        classification=True,
+        suite=REPORT_SUITE,
+    )
+
+
 _ALL = (
     # the tuning suite
     _elasticnet(),
@@ -482,6 +585,9 @@ _ALL = (
     _failing(),
     _model_choice(),
     _tree_or_ridge(),
+    _svm_grid(),
+    _elasticnet_grid(),
+    _knn_grid(),
     # the report suite
     _knn_noisy(),
     _kernel_ridge(),
@@ -491,6 +597,9 @@ _ALL = (
     _regressor_choice(),
     _hgb(),
     _mlp(),
+    _kernel_ridge_grid(),
+    _tree_grid(),
+    _logreg_pca_grid(),
 )
 
 TASKS: dict[str, Task] = {t.name: t for t in _ALL}
