@@ -667,7 +667,8 @@ class HyperoptSearchCV(BaseSearchCV):
         if state.space_signature != space_signature(space):
             raise ValueError(
                 f"Cannot continue the search of {source}: it was run with different "
-                f"param_distributions. {restart}"
+                "param_distributions (or saved by a version of hyperopt-search that "
+                f"encoded them differently). {restart}"
             )
         return state
 

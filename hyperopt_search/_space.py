@@ -37,6 +37,8 @@ BRANCH_LABEL = "__branch__"
 _EPS = 1e-12
 # Discrete quantile dimensions with a wider support count as infinite.
 _MAX_ENUMERATED = 100_000
+# Lists of at least this many numbers are searched as ordered levels.
+_MIN_LEVELS = 3
 # Finite spaces of several branches up to this size count their distinct
 # candidates exactly (the same point may be in two branches).
 _MAX_COUNTED = 20_000
@@ -175,6 +177,46 @@ class Categorical(Dimension):
 
     def describe(self) -> str:
         return f"choice({list(self.options)!r})"
+
+
+@dataclass(frozen=True)
+class Ordinal(Categorical):
+    """A list of three or more numbers, searched as ordered levels.
+
+    A ``param_grid`` entry such as ``[0.01, 0.1, 1, 10, 100]`` has an order
+    that an unordered ``hp.choice`` throws away: a model could never learn
+    that the levels next to a good one are likely good too. hyperopt sees
+    the level's rank instead, as ``hp.quniform(-0.5, k - 0.5, 1)`` (every
+    rank equally likely, and a quantised expression tells a model which
+    points are the same candidate), so ranks are evenly spaced: a log-spaced
+    grid is searched on the log scale, an evenly spaced one linearly. Which
+    options exist, and what a candidate can be, is exactly as for
+    :class:`Categorical`; ``options`` keeps the user's order.
+    """
+
+    @cached_property
+    def _order(self) -> tuple[int, ...]:
+        """Indices of ``options`` by increasing value (rank -> index)."""
+        return tuple(sorted(range(len(self.options)), key=lambda i: self.options[i]))
+
+    @cached_property
+    def expr(self) -> Apply:
+        return hp.quniform(self.label, -0.5, len(self.options) - 0.5, 1)
+
+    def _decode_raw(self, raw: Any) -> Any:
+        rank = min(max(round(float(raw)), 0), len(self.options) - 1)
+        return self.options[self._order[rank]]
+
+    def encode(self, value: Any) -> dict[str, Any]:
+        index = super().encode(value)[self.label]
+        return {self.label: float(self._order.index(index))}
+
+    def raw_values(self) -> Iterator[dict[str, Any]]:
+        for rank in range(len(self.options)):
+            yield {self.label: float(rank)}
+
+    def describe(self) -> str:
+        return f"ordered levels {[self.options[i] for i in self._order]!r}"
 
 
 @dataclass(frozen=True)
@@ -610,7 +652,10 @@ def to_hyperopt_space(param_distributions: Any) -> SearchSpace:
     expressions:
 
     - lists, tuples and 1-D arrays of any objects become ``hp.choice``
-      (a one-element list is a constant, not a search dimension);
+      (a one-element list is a constant, not a search dimension), except
+      lists of three or more numbers: they are ordered levels, searched by
+      rank (``hp.quniform`` over the ranks), so that a model learns that
+      neighbouring levels score alike;
     - ``scipy.stats.uniform`` becomes ``hp.uniform``; ``loguniform`` /
       ``reciprocal`` becomes ``hp.loguniform``; ``norm`` becomes
       ``hp.normal``; ``randint(a, b)`` becomes the integers ``a .. b-1``
@@ -716,6 +761,8 @@ def _to_dimension(name: str, label: str, value: Any) -> Dimension:
             )
         if len(options) == 1:
             return Constant(name, label, value=options[0])
+        if len(options) >= _MIN_LEVELS and all(map(_is_level, options)):
+            return Ordinal(name, label, options=tuple(options))
         return Categorical(name, label, options=tuple(options))
     if _is_frozen_scipy(value):
         return _scipy_dimension(name, label, value)
@@ -842,6 +889,15 @@ def _same_value(a: Any, b: Any) -> bool:
         return bool(a == b)
     except (TypeError, ValueError):
         return False
+
+
+def _is_level(value: Any) -> bool:
+    """Whether a list entry is a finite real number (``True`` is not)."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool | np.bool_)
+        and math.isfinite(value)
+    )
 
 
 def _as_real(value: Any) -> float:

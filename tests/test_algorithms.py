@@ -180,6 +180,23 @@ def test_gp_never_proposes_a_pending_or_finished_point_again():
     assert len(set(keys)) == 9
 
 
+def test_gp_on_ordered_levels_never_repeats_a_level_and_stays_in_range():
+    # hyperopt-search's encoding of a list of 4 numbers: quantised ranks.
+    # Every rank (0 .. 3) once, then nothing new: the top rank must not be
+    # proposed as round(3.5) = 4, a second feature for the same level.
+    domain = Domain(_no_objective, {"r": hp.quniform("r", -0.5, 3.5, 1)})
+    trials = Trials()
+    ranks = []
+    for i in range(4):
+        doc = _ask(GP_EARLY, domain, trials, i)
+        ranks.append(doc["misc"]["vals"]["r"][0])
+        _tell(trials, doc, -ranks[-1])  # the top rank is the best
+    assert sorted(ranks) == [0, 1, 2, 3]
+    space = encoded_space(domain)
+    assert space.decode(np.array([1.0]))["r"] == [3.0]
+    assert space.snap(np.array([1.0]))[0, 0] == pytest.approx(3.5 / 4)
+
+
 def test_gp_batch_of_ids_spreads_out():
     space = {"x": hp.uniform("x", 0, 1)}
     domain = Domain(_no_objective, space)

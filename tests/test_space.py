@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from hyperopt import hp
+from hyperopt.pyll.stochastic import sample
 from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
@@ -17,9 +18,11 @@ from hyperopt_search._space import (
     Expression,
     Integer,
     Normal,
+    Ordinal,
     Quantile,
     Real,
 )
+from hyperopt_search.algorithms._encoding import encoded_space
 
 
 def _prior_samples(space, n, seed=0):
@@ -47,6 +50,52 @@ def test_lists_tuples_and_arrays_are_categorical():
     assert {p["a"] for p in params} == {1, 2, 3}
     assert {p["b"] for p in params} == {"x", None}
     assert all(type(p["d"]) is bool for p in params)
+
+
+@pytest.mark.parametrize(
+    ("values", "ordinal"),
+    [
+        ([0.1, 1, 10], True),
+        (np.logspace(-3, 3, 7), True),
+        (range(2, 9), True),
+        ([5, 1, 3, 3.0], True),  # unsorted, with a repeat: still 3 levels
+        ([1, 2], False),  # two values: nothing to order
+        ([1, 2, None], False),
+        ([1, 2, "a"], False),
+        ([True, 1, 2], False),  # True is not a level
+        ([1.0, 2.0, float("inf")], False),
+        ([1.0, 2.0, float("nan")], False),
+    ],
+)
+def test_lists_of_three_or_more_numbers_are_ordered_levels(values, ordinal):
+    (dim,) = _dims(to_hyperopt_space({"a": values})).values()
+    assert isinstance(dim, Categorical)  # the same options and candidates either way
+    assert isinstance(dim, Ordinal) is ordinal
+
+
+def test_ordered_levels_are_searched_by_rank_and_decode_to_the_given_objects():
+    values = [10, 0.1, 1, 100.0, 0.01]  # unsorted, ints and floats
+    space = to_hyperopt_space({"a": values})
+    (dim,) = space.branches[0].dimensions
+    assert dim.options == tuple(values)  # the user's order is kept
+    by_rank = [0.01, 0.1, 1, 10, 100.0]
+    for rank, value in enumerate(by_rank):
+        for raw in (rank - 0.49, rank, rank + 0.49):
+            decoded = dim.decode({"a": [raw]})
+            assert decoded == value and type(decoded) is type(value)
+        assert dim.encode(value) == {"a": float(rank)}
+    assert dim.decode({"a": [-0.5]}) == 0.01 and dim.decode({"a": [4.5]}) == 100.0
+    assert repr(space).splitlines()[1].strip() == "a: ordered levels [0.01, 0.1, 1, 10, 100.0]"
+    assert space.size == 5 and len({space.key(v) for v in space.iter_vals()}) == 5
+    # hyperopt's prior gives every level, each about equally often.
+    rng = np.random.default_rng(0)
+    draws = [dim.decode({"a": [sample(space.expr, rng=rng)["a"]]}) for _ in range(500)]
+    counts = np.unique(draws, return_counts=True)[1]
+    assert len(counts) == 5 and counts.min() >= 70
+    # The proposal algorithms see evenly spaced ranks: neighbours are close.
+    domain = HyperoptOptimizer(space, resolve_algo("rand", None), np.random.default_rng(0)).domain
+    features = [encoded_space(domain).encode(space.encode({"a": v}))[0] for v in by_rank]
+    np.testing.assert_allclose(np.diff(features), 0.2)
 
 
 def test_one_element_list_is_a_constant_not_a_dimension():

@@ -109,6 +109,16 @@ class _NumericTransform:
         self.normal = np.flatnonzero([dim.normal for dim in dims])
         self.q = np.array([dim.q for dim in dims if dim.q is not None], dtype=float)
         self.quantised = np.flatnonzero([dim.q is not None for dim in dims])
+        # The smallest and largest values hyperopt's round(x / q) * q reaches
+        # for x inside the bounds (an end exactly half-way between two
+        # multiples of q is a single point: it does not count).
+        ends = self.low + np.zeros((2, 1)) + self.span * np.array([[0.0], [1.0]])
+        ends[:, self.log] = np.exp(ends[:, self.log])
+        ends[:, self.normal] = [[-np.inf], [np.inf]]
+        ends = ends[:, self.quantised]
+        with np.errstate(invalid="ignore"):
+            self.q_low = np.floor(ends[0] / self.q + (0.5 + 1e-9)) * self.q
+            self.q_high = np.ceil(ends[1] / self.q - (0.5 + 1e-9)) * self.q
 
     def to_unit(self, V: np.ndarray) -> np.ndarray:
         """Features of raw values ``V`` (rows of values, one column per label)."""
@@ -132,7 +142,8 @@ class _NumericTransform:
         if len(self.log):
             V[:, self.log] = np.exp(V[:, self.log])
         if len(self.quantised):
-            V[:, self.quantised] = np.round(V[:, self.quantised] / self.q) * self.q
+            rounded = np.round(V[:, self.quantised] / self.q) * self.q
+            V[:, self.quantised] = np.minimum(np.maximum(rounded, self.q_low), self.q_high)
         return V
 
 
