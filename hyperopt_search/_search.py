@@ -82,7 +82,10 @@ class HyperoptSearchCV(BaseSearchCV):
         :class:`~sklearn.model_selection.RandomizedSearchCV`:
 
         - a list, tuple or 1-D array of values: a categorical choice (a
-          one-element list is a constant);
+          one-element list is a constant); three or more numbers, such as a
+          ``param_grid`` entry ``[0.01, 0.1, 1, 10]``, are ordered levels,
+          searched by rank, so the model learns that neighbouring levels
+          score alike;
         - a frozen ``scipy.stats`` distribution: ``uniform``, ``loguniform``,
           ``norm`` and ``randint`` map to the matching hyperopt expression,
           any other continuous or discrete distribution is searched through

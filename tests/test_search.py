@@ -164,6 +164,20 @@ def test_a_grid_of_numbers_is_searched_in_order():
         assert type(search.best_params_["p"]) is float
 
 
+def test_a_long_grid_of_numbers_gets_every_candidate_from_the_model(monkeypatch):
+    # 201 levels, 0.005 apart as features: two different levels are two
+    # candidates, however close. A proposal the model repeats is redrawn
+    # from the prior (a random candidate); here none is.
+    prior_draws = []
+    suggest = rand.suggest
+    monkeypatch.setattr(rand, "suggest", lambda *a: prior_draws.append(1) or suggest(*a))
+    search = HyperoptSearchCV(
+        ParamClassifier(), {"p": np.linspace(0, 10, 201)}, n_iter=40, cv=2, random_state=0
+    ).fit(X_iris, y_iris)
+    assert prior_draws == []
+    assert search.best_params_ == {"p": 3.0}
+
+
 def test_hyperopt_is_told_minus_the_mean_test_score():
     search = HyperoptSearchCV(
         Ridge(), {"alpha": loguniform(1e-3, 1e3)}, n_iter=7, cv=3, random_state=0

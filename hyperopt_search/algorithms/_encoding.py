@@ -163,6 +163,12 @@ class EncodedSpace:
         return np.array([dim.categorical for dim in self.dims], dtype=bool)
 
     @cached_property
+    def discrete(self) -> np.ndarray:
+        """Boolean mask of the features with a finite set of values per unit:
+        categorical and quantised ones."""
+        return np.array([dim.categorical or dim.q is not None for dim in self.dims], dtype=bool)
+
+    @cached_property
     def conditional(self) -> bool:
         """Whether some label is active only in some branches."""
         return any(cond != () for dim in self.dims for cond in dim.conditions)

@@ -25,7 +25,8 @@ hyperopt's ``hp`` module, like ``tpe.suggest``:
    candidates plus perturbations of the best trials, the best few refined by
    L-BFGS-B on the numeric features and a sweep over the options of the
    categorical ones. A proposal within 0.02 of a known trial in every
-   feature is skipped for the next best candidate.
+   continuous feature, and equal to it in every categorical and quantised
+   one, is skipped for the next best candidate.
 
 On a space with conditional parameters, steps 2 to 4 run per branch (each
 set of labels active together): one GP per branch on that branch's trials
@@ -216,9 +217,13 @@ class IntegratedEI:
 
 
 def _distance(x: np.ndarray, X: np.ndarray, space: EncodedSpace) -> np.ndarray:
-    """Largest per-feature distance of ``x`` to each row of ``X`` (categories: 0 or 1)."""
+    """Largest per-feature distance of ``x`` to each row of ``X``.
+
+    Categorical and quantised features count 0 when equal and 1 otherwise:
+    two levels of an integer are different candidates however close.
+    """
     diff = np.abs(X - x)
-    diff[:, space.categorical] = (diff[:, space.categorical] > 0).astype(float)
+    diff[:, space.discrete] = (diff[:, space.discrete] > 1e-9).astype(float)
     return diff.max(axis=1)
 
 
