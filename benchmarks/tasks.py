@@ -6,9 +6,10 @@ folds. Fits are kept cheap (small data, small models) so that the whole
 benchmark runs on one core.
 
 The tasks form two suites. The *tuning* suite (``TUNING``: the first six
-tasks, and two more conditional ones added to decide ``algo="auto"``'s rule
-for conditional spaces) is the one HyperoptSearchCV's defaults were chosen on (``--study
-defaults`` / ``schedules`` in ``quality.py``). The *report* suite (``REPORT``)
+tasks, two more conditional ones added to decide ``algo="auto"``'s rule
+for conditional spaces, and three ``param_grid`` tasks added to decide how
+lists of numbers are searched) is the one HyperoptSearchCV's defaults were
+chosen on (``--study defaults`` / ``schedules`` in ``quality.py``). The *report* suite (``REPORT``)
 is held out: no default is ever tuned on it, so its numbers are the honest
 estimate of how a default does on problems it was not chosen for.
 """
