@@ -98,3 +98,31 @@ def test_randint_prior_is_uniform_over_its_integers():
     values = _samples(to_hyperopt_space({"x": stats.randint(0, 1000)}), 600, seed=7)
     counts = np.histogram(values, bins=10, range=(0, 1000))[0]
     assert stats.chisquare(counts).pvalue > 1e-3
+
+
+_numbers = st.lists(
+    st.one_of(st.integers(-1000, 1000), st.floats(-1e6, 1e6, **finite)),
+    min_size=3,
+    max_size=40,
+    unique=True,  # equal values (1 and 1.0) are one level
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=_numbers,
+    seed=st.integers(0, 2**16),
+    algo=st.sampled_from(["rand", "tpe", "gp", "mtpe", "auto"]),
+)
+def test_lists_of_numbers_give_only_their_own_values(values, seed, algo):
+    space = to_hyperopt_space({"x": values})
+    (dim,) = space.branches[0].dimensions
+    # Every level comes back as itself (same type), through its rank.
+    for value in dim.options:
+        decoded = space.decode(space.encode({"x": value}))["x"]
+        assert decoded == value and type(decoded) is type(value)
+    n = min(len(dim.options), 12)
+    samples = _samples(space, n, seed, algo if algo != "auto" else "gp")
+    assert len(samples) == n  # distinct candidates until the list is exhausted
+    for sample in samples:
+        assert any(sample == v and type(sample) is type(v) for v in dim.options)
