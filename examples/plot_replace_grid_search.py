@@ -48,7 +48,10 @@ grid_time = time.perf_counter() - start
 # -------------------------------------------
 # Only the class name changes, plus a budget: ``n_iter=12`` of the 24 points.
 # The default algorithm picks which grid points to evaluate from the scores
-# of the earlier ones.
+# of the earlier ones. A list of three or more numbers is searched as ordered
+# levels (``repr(search.search_space_)`` shows it): the model learns that the
+# levels next to a good one are promising, and only the grid's values are
+# ever tried.
 start = time.perf_counter()
 tpe_grid = HyperoptSearchCV(pipe, grid, n_iter=12, cv=cv, n_jobs=2, random_state=0)
 tpe_grid.fit(X_train, y_train)
@@ -92,9 +95,11 @@ for name, search, seconds in rows:
 # ``best_params_``, ``best_estimator_``.
 print(tpe.best_params_)
 print(sorted(set(tpe.cv_results_) - set(grid_search.cv_results_)))
+print(tpe_grid.search_space_)
 print(np.unique(tpe.cv_results_["hyperopt_round"], return_counts=True))
 
 # %%
-# How the search converged: the shaded first round is random, the later
-# rounds are proposed by TPE.
+# How the search converged: the shaded first round is the model-free start
+# (a quasi-random design), the later candidates are proposed by the model (a
+# Gaussian process on this space).
 ConvergenceDisplay.from_estimator(tpe)
