@@ -36,7 +36,16 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._optimizer import MODEL_ALGORITHMS
-from ._space import Categorical, Constant, Expression, Quantile, Real, SearchSpace, _same_value
+from ._space import (
+    Categorical,
+    Constant,
+    Expression,
+    Ordinal,
+    Quantile,
+    Real,
+    SearchSpace,
+    _same_value,
+)
 
 __all__ = ["ConvergenceDisplay", "ParameterPairDisplay", "ParameterSlicesDisplay"]
 
@@ -202,7 +211,10 @@ def _parameters_from_space(space: SearchSpace, params: Sequence[Mapping]) -> lis
                 _index_of(dim.value, categories)
                 kinds.add("categorical" if not _is_real(dim.value) else "constant")
             elif isinstance(dim, Categorical):
-                for option in dim.options:
+                # Ordered levels (a list of numbers) in their order: the axis
+                # is then the ranks the search modelled.
+                ordered = isinstance(dim, Ordinal)
+                for option in sorted(dim.options) if ordered else dim.options:
                     _index_of(option, categories)
                 kinds.add("categorical")
             elif isinstance(dim, Real):

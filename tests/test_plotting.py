@@ -15,7 +15,7 @@ from scipy.stats import loguniform, randint, uniform  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 from sklearn.datasets import load_diabetes, load_iris  # noqa: E402
 from sklearn.exceptions import FitFailedWarning  # noqa: E402
-from sklearn.linear_model import Ridge  # noqa: E402
+from sklearn.linear_model import LogisticRegression, Ridge  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
@@ -266,6 +266,21 @@ def test_slices_use_log_axes_and_categorical_strips(svc_search, tmp_path):
     index = np.array([["linear", "rbf"].index(p["kernel"]) for p in params])
     assert np.all(np.abs(x - index) <= 0.2)  # strips around each category
     np.testing.assert_allclose(y, scores)
+
+
+def test_slices_draw_a_grid_of_numbers_as_levels_in_their_order(iris, tmp_path):
+    X, y = iris
+    levels = [10.0, 0.01, 1.0, 100.0, 0.1]  # unsorted, as a user may write them
+    search = HyperoptSearchCV(
+        LogisticRegression(max_iter=300), {"C": levels}, n_iter=5, cv=3, random_state=0
+    ).fit(X, y)
+    display = ParameterSlicesDisplay.from_estimator(search)
+    _render(display, tmp_path)
+    (ax,) = display.axes_
+    assert _ticklabels(ax) == ["0.01", "0.1", "1", "10", "100"]
+    x, _ = display.lines_[0].get_data()
+    ranks = np.array([sorted(levels).index(p["C"]) for p in search.cv_results_["params"]])
+    assert np.all(np.abs(x - ranks) <= 0.2)
 
 
 def test_slices_leave_out_inactive_conditional_parameters(conditional_search, tmp_path):
