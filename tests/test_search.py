@@ -178,6 +178,30 @@ def test_a_long_grid_of_numbers_gets_every_candidate_from_the_model(monkeypatch)
     assert search.best_params_ == {"p": 3.0}
 
 
+@pytest.mark.parametrize("algo", ["gp", "mtpe", "tpe"])
+def test_grids_of_numbers_in_a_conditional_space(algo):
+    space = [
+        {"clf": [LogisticRegression(max_iter=500)], "clf__C": [0.01, 0.1, 1.0, 10.0, 100.0]},
+        {"clf": [KNeighborsClassifier()], "clf__n_neighbors": list(range(1, 40, 2))},
+    ]
+    search = HyperoptSearchCV(
+        Pipeline([("clf", LogisticRegression())]),
+        space,
+        n_iter=16,
+        cv=3,
+        algo=algo,
+        random_state=0,
+    ).fit(X_iris, y_iris)
+    params = search.cv_results_["params"]
+    assert len({repr(sorted(p.items())) for p in params}) == 16
+    for p in params:
+        if "clf__C" in p:
+            assert p["clf__C"] in space[0]["clf__C"] and "clf__n_neighbors" not in p
+        else:
+            assert p["clf__n_neighbors"] in space[1]["clf__n_neighbors"]
+            assert type(p["clf__n_neighbors"]) is int
+
+
 def test_hyperopt_is_told_minus_the_mean_test_score():
     search = HyperoptSearchCV(
         Ridge(), {"alpha": loguniform(1e-3, 1e3)}, n_iter=7, cv=3, random_state=0
