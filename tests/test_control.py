@@ -301,12 +301,21 @@ def test_keyboard_interrupt_keeps_finished_rounds_and_warm_start_continues():
     assert len(ScoreIsP.fitted) == 4 * 2 + 1
 
 
+@pytest.mark.parametrize("space", ["uniform", "grid"])
 @pytest.mark.parametrize("schedule", ["rounds", "ordered"])
-def test_an_interrupted_then_continued_search_proposes_the_uninterrupted_sequence(schedule):
+def test_an_interrupted_then_continued_search_proposes_the_uninterrupted_sequence(schedule, space):
     # Regression (issue 12, 16): the round in flight had advanced the random
-    # generator, so the continued search went elsewhere.
+    # generator, so the continued search went elsewhere. "grid": a list of
+    # numbers (ordered levels), re-encoded from the told parameters.
+    distributions = {"p": np.linspace(0, 1, 51)} if space == "grid" else None
+
     def search():
-        return _search(n_iter=40, estimator=ScoreIsP(interrupt_above=0.99), schedule=schedule)
+        return _search(
+            n_iter=40,
+            estimator=ScoreIsP(interrupt_above=0.99),
+            param_distributions=distributions,
+            schedule=schedule,
+        )
 
     interrupted = search()
     with pytest.raises(KeyboardInterrupt):
