@@ -205,7 +205,7 @@ class Ordinal(Categorical):
 
     def _decode_raw(self, raw: Any) -> Any:
         rank = min(max(round(float(raw)), 0), len(self.options) - 1)
-        return self.options[self._order[rank]]
+        return self.levels[rank]
 
     def encode(self, value: Any) -> dict[str, Any]:
         index = super().encode(value)[self.label]
@@ -215,8 +215,13 @@ class Ordinal(Categorical):
         for rank in range(len(self.options)):
             yield {self.label: float(rank)}
 
+    @cached_property
+    def levels(self) -> tuple:
+        """The options in increasing order: the value of each rank."""
+        return tuple(self.options[i] for i in self._order)
+
     def describe(self) -> str:
-        return f"ordered levels {[self.options[i] for i in self._order]!r}"
+        return f"ordered levels {list(self.levels)!r}"
 
 
 @dataclass(frozen=True)

@@ -213,8 +213,7 @@ def _parameters_from_space(space: SearchSpace, params: Sequence[Mapping]) -> lis
             elif isinstance(dim, Categorical):
                 # Ordered levels (a list of numbers) in their order: the axis
                 # is then the ranks the search modelled.
-                ordered = isinstance(dim, Ordinal)
-                for option in sorted(dim.options) if ordered else dim.options:
+                for option in dim.levels if isinstance(dim, Ordinal) else dim.options:
                     _index_of(option, categories)
                 kinds.add("categorical")
             elif isinstance(dim, Real):

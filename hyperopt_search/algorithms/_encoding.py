@@ -112,7 +112,7 @@ class _NumericTransform:
         # The smallest and largest values hyperopt's round(x / q) * q reaches
         # for x inside the bounds (an end exactly half-way between two
         # multiples of q is a single point: it does not count).
-        ends = self.low + np.zeros((2, 1)) + self.span * np.array([[0.0], [1.0]])
+        ends = np.vstack([self.low, self.high])
         ends[:, self.log] = np.exp(ends[:, self.log])
         ends[:, self.normal] = [[-np.inf], [np.inf]]
         ends = ends[:, self.quantised]
