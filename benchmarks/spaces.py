@@ -3,8 +3,9 @@
 A benchmark space is a dict (or a list of dicts, a conditional space) mapping
 scikit-learn parameter names to :class:`Float`, :class:`Int`, :class:`Choice`
 or :class:`Levels` (an ordered grid of numbers). Each converter below gives
-the *equivalent* space in one library's own vocabulary, so that every method searches the same ranges with
-the same priors (log-uniform stays log-uniform, integers stay integers).
+the *equivalent* space in one library's own vocabulary, so that every method
+searches the same ranges with the same priors (log-uniform stays log-uniform,
+integers stay integers).
 """
 
 from __future__ import annotations

@@ -319,7 +319,7 @@ def _tree_or_ridge() -> Task:
 # -- the report suite (held out: defaults are never tuned on these) ----------------
 
 
-def _levels(values) -> Levels:
+def _grid_levels(values) -> Levels:
     """A grid of numbers as a GridSearchCV user writes it (plain floats/ints)."""
     return Levels(tuple(v.item() if hasattr(v, "item") else v for v in values))
 
@@ -330,8 +330,8 @@ def _svm_grid() -> Task:
         description="RBF SVC with a GridSearchCV param_grid: 13 C x 13 gamma log-spaced levels",
         make_estimator=lambda: SVC(),
         space={
-            "C": _levels(np.logspace(-2, 4, 13)),
-            "gamma": _levels(np.logspace(-5, 1, 13)),
+            "C": _grid_levels(np.logspace(-2, 4, 13)),
+            "gamma": _grid_levels(np.logspace(-5, 1, 13)),
         },
         load=_classification(500, 20, 8, 0.05, 2, 1.0, 31),
         scoring="accuracy",
@@ -345,8 +345,8 @@ def _elasticnet_grid() -> Task:
         description="ElasticNet with a param_grid: 16 alpha levels x 10 l1_ratio levels",
         make_estimator=lambda: ElasticNet(max_iter=1000, tol=1e-3),
         space={
-            "alpha": _levels(np.logspace(-4, 1, 16)),
-            "l1_ratio": _levels([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 1.0]),
+            "alpha": _grid_levels(np.logspace(-4, 1, 16)),
+            "l1_ratio": _grid_levels([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 1.0]),
         },
         load=_diabetes_expanded,
         scoring="r2",
@@ -360,9 +360,9 @@ def _knn_grid() -> Task:
         description="KNeighborsRegressor with a param_grid: n_neighbors x weights x p levels",
         make_estimator=lambda: KNeighborsRegressor(),
         space={
-            "n_neighbors": _levels([1, 2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 80]),
+            "n_neighbors": _grid_levels([1, 2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 80]),
             "weights": Choice(("uniform", "distance")),
-            "p": _levels([1.0, 1.5, 2.0, 3.0, 4.0]),
+            "p": _grid_levels([1.0, 1.5, 2.0, 3.0, 4.0]),
         },
         load=_friedman1(300, 10, 1.0, 33),
         scoring="r2",
@@ -530,8 +530,8 @@ def _kernel_ridge_grid() -> Task:
         description="RBF KernelRidge with a param_grid: 13 alpha x 11 gamma log-spaced levels",
         make_estimator=lambda: KernelRidge(kernel="rbf"),
         space={
-            "alpha": _levels(np.logspace(-5, 1, 13)),
-            "gamma": _levels(np.logspace(-4, 1, 11)),
+            "alpha": _grid_levels(np.logspace(-5, 1, 13)),
+            "gamma": _grid_levels(np.logspace(-4, 1, 11)),
         },
         load=_friedman1(400, 10, 1.0, 41),
         scoring="r2",
@@ -546,9 +546,9 @@ def _tree_grid() -> Task:
         description="DecisionTreeClassifier with a param_grid: depth x leaf x features levels, criterion",
         make_estimator=lambda: DecisionTreeClassifier(random_state=0),
         space={
-            "max_depth": _levels([1, 2, 3, 4, 6, 8, 12, 16, 24]),
-            "min_samples_leaf": _levels([1, 2, 3, 5, 8, 13, 21, 34]),
-            "max_features": _levels([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]),
+            "max_depth": _grid_levels([1, 2, 3, 4, 6, 8, 12, 16, 24]),
+            "min_samples_leaf": _grid_levels([1, 2, 3, 5, 8, 13, 21, 34]),
+            "max_features": _grid_levels([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]),
             "criterion": Choice(("gini", "entropy")),
         },
         load=_classification(500, 15, 6, 0.05, 2, 0.8, 42),
@@ -566,8 +566,8 @@ def _logreg_pca_grid() -> Task:
             [("pca", PCA(random_state=0)), ("clf", LogisticRegression(max_iter=200))]
         ),
         space={
-            "pca__n_components": _levels([2, 3, 4, 6, 8, 12, 16, 24, 32, 48]),
-            "clf__C": _levels(np.logspace(-4, 3, 15)),
+            "pca__n_components": _grid_levels([2, 3, 4, 6, 8, 12, 16, 24, 32, 48]),
+            "clf__C": _grid_levels(np.logspace(-4, 3, 15)),
         },
         load=_digits_subsample(600, 43),
         scoring="accuracy",
