@@ -229,6 +229,31 @@ def test_gp_steers_away_from_failing_region():
     assert min(trials.losses(), key=lambda v: np.inf if v is None else v) < -0.55
 
 
+def test_gp_finds_the_optimum_next_to_a_region_of_diverging_fits():
+    # x > 0.85 "diverges" (a loss of 1e20, as an R² of -1e20 would): one such
+    # loss must not flatten the model's view of all the others.
+    space = {"x": hp.uniform("x", 0, 1), "y": hp.uniform("y", 0, 1)}
+
+    def loss(p):
+        return 1e20 if p["x"] > 0.85 else (p["x"] - 0.3) ** 2 + (p["y"] - 0.7) ** 2
+
+    bests = []
+    for seed in range(3):
+        trials = Trials()
+        fmin(
+            loss,
+            space,
+            algo=functools.partial(gp.suggest, n_initial_points=6),
+            max_evals=25,
+            trials=trials,
+            rstate=np.random.default_rng(seed),
+            show_progressbar=False,
+        )
+        assert max(trials.losses()) == 1e20  # the design did reach the diverging region
+        bests.append(min(trials.losses()))
+    assert max(bests) < 2e-3
+
+
 def test_gp_with_plain_fmin_finds_the_optimum_of_a_smooth_function():
     space = {"x": hp.uniform("x", -5, 10), "y": hp.uniform("y", 0, 15)}
 

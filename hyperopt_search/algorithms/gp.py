@@ -7,7 +7,9 @@ hyperopt's ``hp`` module, like ``tpe.suggest``:
    (:mod:`hyperopt_search.algorithms.sobol`).
 2. Then a Gaussian process (Matern-5/2, one length scale per feature; see
    ``hyperopt_search.algorithms._gp``) is fitted to the standardised losses
-   of the finished trials, on the features of
+   of the finished trials (on a space without conditional parameters, far-out
+   bad losses such as a diverging fit's are clipped to Tukey's outer fence
+   first), on the features of
    ``hyperopt_search.algorithms._encoding`` (log scale for log-distributed
    parameters, categories compared for equality, inactive conditional
    parameters filled with a constant). While fewer than 50 trials have
@@ -78,6 +80,9 @@ _N_REFINE = 4
 _MIN_DISTANCE = 0.02
 #: Options of a categorical feature tried in the local sweep, at most.
 _MAX_OPTIONS = 32
+#: Losses above the third quartile plus this many interquartile ranges (Tukey's
+#: outer fence) are clipped to it before the fit: see ``_clipped_to_outer_fence``.
+_OUTER_FENCE = 3.0
 
 
 def suggest(new_ids, domain, trials, seed, n_initial_points=DEFAULT_N_INITIAL_POINTS):
@@ -130,7 +135,7 @@ def propose(space: EncodedSpace, history: History, rng: np.random.Generator) -> 
     """The features of the candidate with the largest expected improvement."""
     if space.conditional:
         return _propose_by_group(space, history, rng)
-    y = _standardised(history.losses)
+    y = _standardised(_clipped_to_outer_fence(history.losses))
     if len(history.X_ok) < MAX_INTEGRATED_TRIALS:
         models = GaussianProcess.sample(history.X_ok, y, space.categorical, rng, N_KERNEL_SAMPLES)
     else:
@@ -153,6 +158,28 @@ def _standardised(losses: np.ndarray) -> np.ndarray:
     """Losses centred on their median and scaled by their standard deviation."""
     center, spread = np.median(losses), losses.std()
     return (losses - center) / (spread if spread > 0 else 1.0)
+
+
+def _clipped_to_outer_fence(losses: np.ndarray) -> np.ndarray:
+    """Far-out bad losses set to Tukey's outer fence (Q3 + 3 IQR).
+
+    A diverging fit (an R² of -1e20 next to scores near 0.9) would otherwise
+    set the standard deviation of the losses alone, and standardising would
+    flatten every other loss to the same value. Good losses are never
+    clipped. Used on spaces without conditional parameters only: there, the
+    per-branch GPs compare whole branches, and a branch whose every loss lies
+    beyond the fence would lose the trend within it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _clipped_to_outer_fence(np.array([0.1, 0.2, 0.3, 0.4, 1e20]))
+    array([0.1, 0.2, 0.3, 0.4, 1. ])
+    """
+    q1, q3 = np.percentile(losses, [25, 75])
+    if q3 > q1:
+        return np.minimum(losses, q3 + _OUTER_FENCE * (q3 - q1))
+    return losses
 
 
 def _with_fantasies(
