@@ -270,10 +270,11 @@ class EncodedSpace:
         clipped to ``[0, 1]``; which labels are active follows from the
         choices, whatever the features of inactive labels are.
         """
-        X = self.snap(x)
+        X = self._options_snapped(np.array(np.atleast_2d(x), dtype=float))
         mask = self.active(X)[0].tolist()
         values = (X[0] + self._offsets).tolist()
         columns, transform = self._numeric
+        # from_unit clips and quantises: the numeric part of snap, in raw values.
         numeric = transform.from_unit(X[:, columns])[0].tolist()
         for i, v in zip(columns.tolist(), numeric, strict=True):
             values[i] = v
@@ -288,18 +289,31 @@ class EncodedSpace:
         Categorical features rounded to an option, quantised numeric ones to
         their quantum, everything clipped, inactive labels filled.
         """
-        X = np.array(np.atleast_2d(X), dtype=float)
-        cat = self.categorical
-        X[:, cat] = np.minimum(np.maximum(np.round(X[:, cat]), 0.0), self._max_option[cat])
-        X[:, ~cat] = np.minimum(np.maximum(X[:, ~cat], 0.0), 1.0)
+        X = self._options_snapped(np.array(np.atleast_2d(X), dtype=float))
         columns, transform = self._quantised
         if len(columns):
             X[:, columns] = transform.to_unit(transform.from_unit(X[:, columns]))
         if self.conditional:
             mask = self.active(X)
-            X[~mask & cat] = -1.0
-            X[~mask & ~cat] = INACTIVE
+            X[~mask & self.categorical] = -1.0
+            X[~mask & ~self.categorical] = INACTIVE
         return X
+
+    def _options_snapped(self, X: np.ndarray) -> np.ndarray:
+        """``X`` with categorical features rounded to an option and every
+        feature clipped to its range (one pass over the whole matrix)."""
+        if self._any_categorical:
+            X = np.where(self.categorical, np.round(X), X)
+        return np.minimum(np.maximum(X, 0.0), self._upper)
+
+    @cached_property
+    def _any_categorical(self) -> bool:
+        return bool(self.categorical.any())
+
+    @cached_property
+    def _upper(self) -> np.ndarray:
+        """The largest feature of each label: its last option, or 1."""
+        return np.where(self.categorical, self._max_option, 1.0)
 
     @cached_property
     def _max_option(self) -> np.ndarray:
