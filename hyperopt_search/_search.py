@@ -386,9 +386,9 @@ class HyperoptSearchCV(BaseSearchCV):
     candidates); from 50 candidates on ``"gp"`` models each branch with its
     own GP, whose uncertainty keeps such a branch in view (19 of 20 on that
     task; level on the three conditional tuning tasks at 100 candidates, 12
-    better and 12 worse of 60). A GP proposal costs about 0.1 s while fewer
+    better and 12 worse of 60). A GP proposal costs 40 to 60 ms while fewer
     than 50 candidates have finished (it averages over 8 samples of its
-    kernel parameters), about 30 ms from then on, and grows with the cube of
+    kernel parameters), 10 to 30 ms from then on, and grows with the cube of
     the candidates; from 200
     candidates on (and on spaces of more than 12 parameters), ``"auto"``
     switches to multivariate TPE (under a millisecond per proposal up to
