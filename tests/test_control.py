@@ -124,11 +124,13 @@ def test_monitor_sees_every_round_and_can_stop_the_search():
     seen = []
 
     def monitor(search, results):
-        seen.append((search.n_candidates_, len(results["params"])))
+        # Fitted attributes are set once, at the end of fit: the monitor reads
+        # the results it is given.
+        seen.append((hasattr(search, "cv_results_"), len(results["params"])))
         return len(results["params"]) >= 8
 
     search = _search(monitor=monitor).fit(X, y)
-    assert seen == [(4, 4), (6, 6), (8, 8)]
+    assert seen == [(False, 4), (False, 6), (False, 8)]
     assert search.stop_reason_ == "monitor"
     assert search.n_candidates_ == 8
 
@@ -595,3 +597,73 @@ def test_checkpoint_accepts_path_objects_and_strings(tmp_path):
     for path in (tmp_path / "a.ckpt", str(tmp_path / "b.ckpt")):
         _search(n_iter=4, checkpoint=path).fit(X, y)
         assert Path(path).exists()
+
+
+# -- one consistent set of fitted attributes (issue 22, faults 1 and 3) ---------
+
+
+def _interrupt_after(n):
+    def monitor(search, results):
+        if len(results["params"]) >= n:
+            raise KeyboardInterrupt
+
+    return monitor
+
+
+@pytest.mark.parametrize("schedule", ["rounds", "ordered"])
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_an_interrupted_refit_keeps_no_attribute_of_the_earlier_fit(schedule, warm_start):
+    # Regression (issue 22, fault 1): best_params_ was new, best_estimator_
+    # (and classes_, predict) the earlier fit's, predicting 2 classes.
+    from sklearn.linear_model import LogisticRegression
+
+    two_classes = y < 2
+    search = HyperoptSearchCV(
+        LogisticRegression(max_iter=200),
+        {"C": uniform(0.01, 10)},
+        n_iter=4,
+        cv=2,
+        random_state=0,
+        schedule=schedule,
+    ).fit(X[two_classes], y[two_classes])
+    assert list(search.classes_) == [0, 1]
+    data = (X[two_classes], y[two_classes]) if warm_start else (X, y)
+    search.set_params(n_iter=12, monitor=_interrupt_after(6), warm_start=warm_start)
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(*data)
+    assert search.stop_reason_ == "interrupted"
+    assert not hasattr(search, "best_estimator_")
+    assert not hasattr(search, "refit_time_")
+    assert not hasattr(search, "classes_")
+    with pytest.raises(AttributeError):
+        search.predict(X)
+    n = len(search.cv_results_["params"])
+    assert search.n_candidates_ == n == len(search.trials_) >= 6
+    assert search.best_params_ == search.cv_results_["params"][search.best_index_]
+
+
+def test_partial_best_follows_a_callable_refit():
+    # Regression (issue 22, fault 3): the partial best_index_ was the best
+    # score's, not the callable's choice, and a best_score_ appeared.
+    def lowest_p(results):
+        return int(np.argmin([params["p"] for params in results["params"]]))
+
+    search = _search(n_iter=12, refit=lowest_p, monitor=_interrupt_after(6))
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X, y)
+    finished = _search(n_iter=6, refit=lowest_p).fit(X, y)
+    assert search.best_index_ == lowest_p(search.cv_results_)
+    assert not hasattr(search, "best_score_") and not hasattr(finished, "best_score_")
+    assert search.best_params_ == finished.best_params_
+
+
+def test_partial_results_of_a_multimetric_search_without_refit_have_no_best():
+    # Regression (issue 22, fault 3): refit=False gained best_* after an interrupt.
+    scoring = {"accuracy": "accuracy", "balanced": "balanced_accuracy"}
+    search = _search(n_iter=12, scoring=scoring, refit=False, monitor=_interrupt_after(6))
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 6
+    for name in ("best_index_", "best_score_", "best_params_", "best_estimator_"):
+        assert not hasattr(search, name)
+    assert search.multimetric_
