@@ -26,7 +26,7 @@ from ._record import SearchRecord
 from ._reporting import caller_of_fit
 from ._resume import previous_state, settings_of
 from ._space import SearchSpace, to_hyperopt_space
-from ._state import SearchState, check_checkpoint_path, space_signature
+from ._state import SearchState, check_checkpoint_path, check_picklable, space_signature
 from ._stopping import StoppingRules
 
 __all__ = ["FitPlan", "plan_fit"]
@@ -76,6 +76,7 @@ def plan_fit(search, X, y, split_params: dict, fingerprint: str) -> FitPlan:
     space = _check_space(search)
     if search.checkpoint is not None:
         check_checkpoint_path(search.checkpoint)
+        check_picklable(space)
     settings = settings_of(search, space)
     prior = previous_state(search, space, settings, fingerprint)
     schedule = _resolve_schedule(search)

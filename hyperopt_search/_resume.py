@@ -9,6 +9,7 @@ refuses, naming what differs, before any fit and without touching the file.
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -54,7 +55,16 @@ def settings_of(search, space: SearchSpace) -> dict[str, str]:
         "cv": "one-shot iterable" if is_one_shot_iterable(search.cv) else stable_hash(search.cv),
         "return_train_score": stable_hash(bool(search.return_train_score)),
         "error_score": stable_hash(repr(search.error_score)),
+        # Another seed is another search (a RandomState or Generator instance
+        # is consumed as it is used: it counts by its kind only).
+        "random_state": stable_hash(_seed_identity(search.random_state)),
     }
+
+
+def _seed_identity(random_state) -> Any:
+    if random_state is None or isinstance(random_state, numbers.Integral):
+        return None if random_state is None else int(random_state)
+    return type(random_state).__name__
 
 
 def previous_state(
@@ -97,7 +107,13 @@ def _check_settings(state: SearchState, settings: dict[str, str], source: str) -
     """Raise when ``state`` was run with other settings, naming them."""
     if state.settings is None:  # a checkpoint of version 0.1: not recorded
         return
-    changed = [name for name, value in settings.items() if state.settings.get(name) != value]
+    # A setting a state does not record (written by an earlier version) is
+    # not compared.
+    changed = [
+        name
+        for name, value in settings.items()
+        if name in state.settings and state.settings[name] != value
+    ]
     if changed:
         raise ValueError(
             f"Cannot continue the search of {source}: it was run with another "
