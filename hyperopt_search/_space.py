@@ -35,7 +35,10 @@ BRANCH_LABEL = "__branch__"
 # Quantiles fed to ``ppf`` are kept inside (0, 1): ppf(0) and ppf(1) are the
 # (possibly infinite) ends of the support.
 _EPS = 1e-12
-# Discrete quantile dimensions with a wider support count as infinite.
+# At most this many values of a discrete distribution (other than randint) are
+# enumerated: its quantile table then costs a few MB and well under a second
+# to build, whatever the distribution. A distribution with more than _EPS of
+# its probability beyond them is searched truncated (zipf(2) loses 6e-6).
 _MAX_ENUMERATED = 100_000
 # Lists of at least this many numbers are searched as ordered levels.
 _MIN_LEVELS = 3
@@ -321,11 +324,96 @@ class Integer(Dimension):
 
 
 @dataclass(frozen=True)
+class _Table:
+    """The values a discrete distribution can decode to, with their quantiles.
+
+    ``values[i]`` is decoded from the quantiles in ``(lower[i], upper[i]]``
+    (the distribution's cdf just before and at the value, normalised to the
+    enumerated values); ``pmf`` is their probability. Only values whose
+    interval reaches into ``[_EPS, 1 - _EPS]`` are kept. ``capped`` says that
+    the enumeration stopped at :data:`_MAX_ENUMERATED` values while more than
+    ``_EPS`` of the probability lay beyond: the distribution is then searched
+    truncated to ``values`` (``lost`` is the probability left out).
+    """
+
+    values: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    pmf: np.ndarray
+    capped: bool
+    lost: float
+
+    @classmethod
+    def from_pmf(cls, values, pmf, capped: bool, lost: float) -> _Table:
+        values = np.asarray(values)
+        pmf = np.asarray(pmf, dtype=float)
+        total = float(pmf.sum())
+        if not total > 0:
+            raise ValueError("no probability on the enumerated values")
+        upper = np.cumsum(pmf) / total
+        upper[-1] = 1.0
+        lower = np.concatenate([[0.0], upper[:-1]])
+        keep = (upper > lower) & (upper >= _EPS) & (lower < 1.0 - _EPS)
+        return cls(values[keep], lower[keep], upper[keep], pmf[keep], capped, lost)
+
+    def index(self, q: float) -> int:
+        """The index of the value decoded from quantile ``q`` (as ``ppf``)."""
+        q = min(max(float(q), _EPS), 1.0 - _EPS)
+        return min(int(np.searchsorted(self.upper, q, side="left")), len(self.values) - 1)
+
+    def quantile_of(self, i: int) -> float:
+        """The middle of the quantiles (inside ``[_EPS, 1 - _EPS]``) of value ``i``."""
+        low = max(float(self.lower[i]), _EPS)
+        high = min(float(self.upper[i]), 1.0 - _EPS)
+        return 0.5 * (low + high)
+
+
+def _discrete_table(dist: Any) -> _Table:
+    """Enumerate a frozen discrete distribution, in bounded time.
+
+    The (integer) distribution is enumerated on a window of at most :data:`_MAX_ENUMERATED`
+    integers around its median, grown by doubling on each side until the
+    probability beyond is at most ``_EPS`` (such values cannot be decoded).
+    Each step asks ``cdf``/``sf`` at one point and the probabilities come
+    from one vectorised ``pmf`` call; ``ppf`` is asked only for the median:
+    scipy's generic ``ppf`` (zipf, yulesimon, logser, ...) sums or bisects
+    its way to extreme quantiles, which never ends for heavy tails or stops
+    with "updating stopped, endless loop".
+    """
+    low, high = (float(x) for x in dist.support())
+    try:
+        middle = float(dist.ppf(0.5))
+    except (RuntimeError, ArithmeticError):  # pragma: no cover - defensive
+        middle = math.nan
+    if not math.isfinite(middle):
+        middle = low if math.isfinite(low) else (high if math.isfinite(high) else 0.0)
+    middle = int(middle)
+
+    def grow(tail, end: float, sign: int, limit: int) -> tuple[int, float]:
+        """The end of the window on one side (at most ``limit`` away), and its tail."""
+        offset, point, mass = 0, middle, float(tail(middle))
+        while point != end and mass > _EPS and offset < limit:
+            offset = min(2 * offset or 1, limit)
+            point = int(max(middle - offset, end) if sign < 0 else min(middle + offset, end))
+            mass = float(tail(point))
+        return point, 0.0 if point == end else mass
+
+    half = _MAX_ENUMERATED // 2
+    start, lost_low = grow(lambda k: dist.cdf(k - 1), low, -1, half)
+    stop, lost_high = grow(dist.sf, high, +1, _MAX_ENUMERATED - 1 - (middle - start))
+    values = np.arange(start, stop + 1)
+    lost = lost_low + lost_high
+    return _Table.from_pmf(values, dist.pmf(values), capped=lost > _EPS, lost=lost)
+
+
+@dataclass(frozen=True)
 class Quantile(Dimension):
     """Any frozen scipy distribution, as ``dist.ppf(hp.uniform(0, 1))``.
 
     The prior is then exactly ``dist``; TPE models the parameter in quantile
-    space. Discrete distributions decode to ``int``.
+    space. Discrete distributions decode to ``int``. Their quantile function
+    is a table of their values (:func:`_discrete_table`), computed once, so
+    that decoding never calls scipy's generic ``ppf``.
     """
 
     dist: Any = None
@@ -338,53 +426,51 @@ class Quantile(Dimension):
     def expr(self) -> Apply:
         return hp.uniform(self.label, 0.0, 1.0)
 
+    @cached_property
+    def _table(self) -> _Table:
+        return _discrete_table(self.dist)
+
+    def _native_value(self, value: Any) -> int:
+        return int(value)
+
+    def value_at(self, q: float) -> float | int:
+        """The value at quantile ``q`` (for discrete ones, of the values searched)."""
+        return self._decode_raw(q)
+
     def _decode_raw(self, raw: Any) -> float | int:
+        if self.discrete:
+            return self._native_value(self._table.values[self._table.index(raw)])
         q = min(max(float(raw), _EPS), 1.0 - _EPS)
-        value = self.dist.ppf(q)
-        return int(value) if self.discrete else float(value)
+        return float(self.dist.ppf(q))
+
+    def _index_of(self, value: Any) -> int:
+        value = _as_int(value)
+        values = self._table.values
+        i = int(np.searchsorted(values, value))
+        if i < len(values) and values[i] == value:
+            return i
+        if values[0] <= value <= values[-1] or not self.dist.pmf(value) > 0:
+            raise ValueError(f"{value!r} is outside the support of the distribution")
+        raise ValueError(
+            f"{value!r} is beyond the values {self._native_value(values[0])!r} to "
+            f"{self._native_value(values[-1])!r} that the search can propose"
+        )
 
     def encode(self, value: Any) -> dict[str, Any]:
         if self.discrete:
-            value = _as_int(value)
-            if self.dist.pmf(value) <= 0:
-                raise ValueError(f"{value!r} is outside the support of the distribution")
-            # The middle of the quantile interval that maps to `value`.
-            q = 0.5 * (float(self.dist.cdf(value - 1)) + float(self.dist.cdf(value)))
-        else:
-            value = _as_real(value)
-            low, high = self.dist.support()
-            if not low <= value <= high:
-                raise ValueError(f"{value!r} is outside the support [{low}, {high}]")
-            q = float(self.dist.cdf(value))
-        return {self.label: min(max(q, _EPS), 1.0 - _EPS)}
-
-    @cached_property
-    def _reachable(self) -> tuple[int, ...] | None:
-        """The integers a discrete distribution can decode to, if few enough.
-
-        Values whose quantile interval is narrower than float resolution (far
-        tails) cannot be reached and do not count.
-        """
-        if not self.discrete:
-            return None
+            return {self.label: self._table.quantile_of(self._index_of(value))}
+        value = _as_real(value)
         low, high = self.dist.support()
-        # An infinite support ends, for us, where the quantiles stop telling
-        # values apart: the rest have probabilities below 1e-12.
-        if not np.isfinite(low):
-            low = self.dist.ppf(_EPS)
-        if not np.isfinite(high):
-            high = self.dist.ppf(1.0 - _EPS)
-        if high - low > _MAX_ENUMERATED:
-            return None
-        return tuple(
-            k
-            for k in range(int(low), int(high) + 1)
-            if self.dist.pmf(k) > 0 and self._decode_raw(self.encode(k)[self.label]) == k
-        )
+        if not low <= value <= high:
+            raise ValueError(f"{value!r} is outside the support [{low}, {high}]")
+        q = float(self.dist.cdf(value))
+        return {self.label: min(max(q, _EPS), 1.0 - _EPS)}
 
     @property
     def n_values(self) -> int | None:
-        return None if self._reachable is None else len(self._reachable)
+        if not self.discrete or self._table.capped:
+            return None
+        return len(self._table.values)
 
     @property
     def truncated(self) -> bool:
@@ -395,17 +481,21 @@ class Quantile(Dimension):
         """Log-probability of the decoded value (discrete distributions)."""
         if not self.discrete:
             return 0.0
-        return float(self.dist.logpmf(self.decode(vals)))
+        return float(np.log(self._table.pmf[self._table.index(vals[self.label][0])]))
 
     def raw_values(self) -> Iterator[dict[str, Any]]:
-        for value in self._reachable:
-            yield self.encode(value)
+        for i in range(len(self._table.values)):
+            yield {self.label: self._table.quantile_of(i)}
 
     def example(self) -> float | int:
         return self._decode_raw(0.5)
 
     def describe(self) -> str:
-        return f"ppf of scipy.stats.{_dist_repr(self.dist)} at uniform(0, 1)"
+        text = f"ppf of scipy.stats.{_dist_repr(self.dist)} at uniform(0, 1)"
+        if self.discrete and self._table.capped:
+            last = self._native_value(self._table.values[-1])
+            text += f", truncated at {last!r}"
+        return text
 
 
 @dataclass(frozen=True)

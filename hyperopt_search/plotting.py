@@ -184,7 +184,9 @@ def _expression_kind(expression) -> str:
 
 
 def _quantile_is_log(dim: Quantile) -> bool:
-    low, high = (float(x) for x in dim.dist.ppf([0.01, 0.99]))
+    # Through the dimension, not scipy's ppf: a heavy tail's 99% quantile may
+    # be beyond the values the search proposes (and slow to find).
+    low, high = float(dim.value_at(0.01)), float(dim.value_at(0.99))
     return low > 0 and high / low >= _LOG_RATIO
 
 

@@ -5,11 +5,12 @@ import pytest
 from hyperopt import hp
 from hyperopt.pyll.stochastic import sample
 from scipy import stats
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC
 
-from hyperopt_search import to_hyperopt_space
+from hyperopt_search import HyperoptSearchCV, to_hyperopt_space
 from hyperopt_search._optimizer import HyperoptOptimizer, resolve_algo
 from hyperopt_search._space import (
     BRANCH_LABEL,
@@ -319,3 +320,67 @@ def test_colliding_labels_raise():
         to_hyperopt_space({"C": [1, 2], "gamma": hp.uniform("C", 0, 1)})
     with pytest.raises(ValueError, match="reserved"):
         to_hyperopt_space({"x": hp.uniform(BRANCH_LABEL, 0, 1)})
+
+
+# -- regressions of issue 24 -------------------------------------------------------
+
+
+class _Param(RegressorMixin, BaseEstimator):
+    """A regressor with one parameter ``x`` whose fits take no time."""
+
+    def __init__(self, x=1):
+        self.x = x
+
+    def fit(self, X, y):
+        return self
+
+    def score(self, X, y):
+        return -abs(float(self.x) - 3.0)
+
+
+_HEAVY = [
+    stats.zipf(2),
+    stats.zipf(1.1),
+    stats.geom(0.001),
+    stats.yulesimon(5),
+    stats.logser(0.9),
+    stats.zipfian(1.5, 1000),
+    stats.nbinom(1, 0.01),
+    stats.poisson(1000),
+    stats.betanbinom(5, 1.1, 1),
+    stats.skellam(10, 3),
+]
+
+
+@pytest.mark.parametrize("dist", _HEAVY, ids=lambda d: f"{d.dist.name}{d.args}")
+def test_heavy_tailed_and_wide_discrete_distributions_are_searched(dist):
+    # Regression (issue 24, item 4): set-up asked scipy's generic ppf for the
+    # quantile 1 - 1e-12 and enumerated the support value by value: zipf(2)
+    # never finished, geom(0.001) took 30 s, yulesimon(5) and logser(0.9)
+    # raised "updating stopped, endless loop". The enumeration is bounded now.
+    space = to_hyperopt_space({"x": dist})
+    assert space.size is None or space.size <= 100_000
+    for algo in ("rand", "tpe"):
+        optimizer = HyperoptOptimizer(space, resolve_algo(algo, None), np.random.default_rng(0))
+        values = [c.params["x"] for c in optimizer.ask(30)]
+        # (zipf(2) repeats itself: the optimizer stops asking its prior sooner)
+        assert len(set(values)) == len(values) >= 15
+        assert all(type(v) is int and dist.pmf(v) > 0 for v in values)
+    # The extreme quantiles decode to values of the support, within the bound.
+    ends = [space.decode({"x": [q]})["x"] for q in (0.0, 1e-12, 0.5, 1 - 1e-12, 1.0)]
+    assert ends == sorted(ends) and all(dist.pmf(v) > 0 for v in ends)
+    X, y = np.zeros((8, 1)), np.zeros(8)
+    search = HyperoptSearchCV(_Param(), {"x": dist}, n_iter=4, cv=2, random_state=0)
+    search.fit(X, y)
+    assert search.n_candidates_ == 4
+    assert all(dist.pmf(p["x"]) > 0 for p in search.cv_results_["params"])
+
+
+def test_a_distribution_with_much_probability_beyond_the_bound_is_truncated():
+    # zipf(1.1) puts 30% of its probability above 100000: searched truncated
+    # to the integers up to the bound, and the space says so.
+    space = to_hyperopt_space({"x": stats.zipf(1.1)})
+    assert space.decode({"x": [1.0]})["x"] == 100_000
+    assert "truncated at 100000" in repr(space)
+    with pytest.raises(ValueError, match="beyond the values 1 to 100000"):
+        space.encode({"x": 10**6})
