@@ -371,7 +371,8 @@ class _Table:
 def _discrete_table(dist: Any) -> _Table:
     """Enumerate a frozen discrete distribution, in bounded time.
 
-    The (integer) distribution is enumerated on a window of at most :data:`_MAX_ENUMERATED`
+    ``rv_discrete(values=...)`` gives its own values. Any other (integer)
+    distribution is enumerated on a window of at most :data:`_MAX_ENUMERATED`
     integers around its median, grown by doubling on each side until the
     probability beyond is at most ``_EPS`` (such values cannot be decoded).
     Each step asks ``cdf``/``sf`` at one point and the probabilities come
@@ -380,6 +381,11 @@ def _discrete_table(dist: Any) -> _Table:
     its way to extreme quantiles, which never ends for heavy tails or stops
     with "updating stopped, endless loop".
     """
+    xk = getattr(dist.dist, "xk", None)
+    if xk is not None:  # rv_discrete(values=(xk, pk)), maybe shifted by loc
+        pk = np.asarray(dist.dist.pk, dtype=float)
+        values = dist.ppf(np.cumsum(pk) - 0.5 * pk)  # each value, with loc
+        return _Table.from_pmf(values, pk, capped=False, lost=0.0)
     low, high = (float(x) for x in dist.support())
     try:
         middle = float(dist.ppf(0.5))
@@ -411,9 +417,11 @@ class Quantile(Dimension):
     """Any frozen scipy distribution, as ``dist.ppf(hp.uniform(0, 1))``.
 
     The prior is then exactly ``dist``; TPE models the parameter in quantile
-    space. Discrete distributions decode to ``int``. Their quantile function
-    is a table of their values (:func:`_discrete_table`), computed once, so
-    that decoding never calls scipy's generic ``ppf``.
+    space. A discrete distribution decodes to values of its support: ``int``
+    for integer supports, ``float`` for ``rv_discrete(values=...)`` with
+    non-integer values. Its quantile function is a table of its values
+    (:func:`_discrete_table`), computed once, so that decoding never calls
+    scipy's generic ``ppf``.
     """
 
     dist: Any = None
@@ -430,8 +438,14 @@ class Quantile(Dimension):
     def _table(self) -> _Table:
         return _discrete_table(self.dist)
 
-    def _native_value(self, value: Any) -> int:
-        return int(value)
+    @cached_property
+    def _integers(self) -> bool:
+        """Whether a discrete distribution's values are all integers."""
+        values = self._table.values
+        return bool(np.all(np.isfinite(values) & (np.round(values) == values)))
+
+    def _native_value(self, value: Any) -> float | int:
+        return int(value) if self._integers else float(value)
 
     def value_at(self, q: float) -> float | int:
         """The value at quantile ``q`` (for discrete ones, of the values searched)."""
@@ -444,7 +458,7 @@ class Quantile(Dimension):
         return float(self.dist.ppf(q))
 
     def _index_of(self, value: Any) -> int:
-        value = _as_int(value)
+        value = _as_int(value) if self._integers else _as_real(value)
         values = self._table.values
         i = int(np.searchsorted(values, value))
         if i < len(values) and values[i] == value:

@@ -6,7 +6,7 @@ from hyperopt import hp
 from hyperopt.pyll.stochastic import sample
 from scipy import stats
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC
 
@@ -323,6 +323,42 @@ def test_colliding_labels_raise():
 
 
 # -- regressions of issue 24 -------------------------------------------------------
+
+
+def test_a_discrete_distribution_with_non_integer_values_gives_values_of_its_support():
+    # Regression (issue 24, item 1): decoded with int(), so Ridge's alpha was
+    # only ever 0 (not in the support) and the search stopped as exhausted.
+    dist = stats.rv_discrete(values=([0.1, 0.5, 2.0], [0.3, 0.3, 0.4]))()
+    space = to_hyperopt_space({"alpha": dist})
+    assert space.size == 3
+    assert sorted(space.decode(vals)["alpha"] for vals in space.iter_vals()) == [0.1, 0.5, 2.0]
+    for value in (0.1, 0.5, 2.0):
+        assert space.decode(space.encode({"alpha": value})) == {"alpha": value}
+    with pytest.raises(ValueError, match="not in the search space"):
+        space.encode({"alpha": 1})
+    values = [p["alpha"] for p in _prior_samples(space, 3)]
+    assert sorted(values) == [0.1, 0.5, 2.0] and all(type(v) is float for v in values)
+    # The prior is the distribution's: each value gets its share of quantiles.
+    draws = [space.decode({"alpha": [q]})["alpha"] for q in np.linspace(0, 1, 1001)]
+    shares = [draws.count(v) / 1001 for v in (0.1, 0.5, 2.0)]
+    assert shares == pytest.approx([0.3, 0.3, 0.4], abs=0.01)
+    X, y = np.arange(16.0).reshape(8, 2), np.arange(8.0)
+    search = HyperoptSearchCV(Ridge(), {"alpha": dist}, n_iter=3, cv=2, random_state=0)
+    search.fit(X, y)
+    assert sorted(p["alpha"] for p in search.cv_results_["params"]) == [0.1, 0.5, 2.0]
+
+
+def test_a_discrete_distribution_of_integer_values_and_loc_gives_native_values():
+    ints = stats.rv_discrete(values=([2, 5, 9], [0.2, 0.5, 0.3]))()
+    shifted = stats.rv_discrete(values=([0.1, 0.5, 2.0], [0.3, 0.3, 0.4]))(loc=1)
+    space = to_hyperopt_space({"k": ints, "x": shifted})
+    params = [space.decode(vals) for vals in space.iter_vals()]
+    assert sorted({p["k"] for p in params}) == [2, 5, 9]
+    assert all(type(p["k"]) is int for p in params)
+    assert sorted({p["x"] for p in params}) == pytest.approx([1.1, 1.5, 3.0])
+    # log_prior reads the given probabilities (scipy's pmf misses 1.1 = 0.1 + 1).
+    vals = space.encode({"k": 5, "x": params[0]["x"]})
+    assert space.log_prior(vals) == pytest.approx(np.log(0.5) + np.log(0.3))
 
 
 class _Param(RegressorMixin, BaseEstimator):
