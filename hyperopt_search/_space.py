@@ -12,6 +12,7 @@ Everything here is pure: no estimator, no ``Trials``, no fitting.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import numbers
@@ -771,7 +772,10 @@ def to_hyperopt_space(param_distributions: Any) -> SearchSpace:
       (scipy's exclusive upper bound), modelled as an ordered dimension;
     - any other frozen scipy distribution (``beta``, ``gamma``, ``poisson``,
       ...) becomes ``dist.ppf(hp.uniform(0, 1))``: the prior is exactly
-      ``dist``; discrete distributions give ints;
+      ``dist``; discrete distributions give ints (the values of
+      ``rv_discrete(values=...)`` as given); a distribution without shape
+      parameters (``rv_discrete(values=...)``, ``rv_histogram(...)``) may be
+      given unfrozen;
     - hyperopt expressions (``hp.uniform(...)`` etc.) are used as they are;
     - a list of dicts is a conditional space: one top-level choice between
       the dicts, each dict's parameters active only in its branch.
@@ -873,12 +877,34 @@ def _to_dimension(name: str, label: str, value: Any) -> Dimension:
         if len(options) >= _MIN_LEVELS and all(map(_is_level, options)):
             return Ordinal(name, label, options=tuple(options))
         return Categorical(name, label, options=tuple(options))
+    if isinstance(value, stats.rv_continuous | stats.rv_discrete):
+        value = _freeze(name, value)
     if _is_frozen_scipy(value):
         return _scipy_dimension(name, label, value)
     raise TypeError(
         f"Parameter {name!r} in param_distributions is a {type(value).__name__} "
         f"({value!r}), which hyperopt cannot model. Expected {_ACCEPTED}. "
         "Single values must be wrapped in a list with one element."
+    )
+
+
+def _freeze(name: str, dist: Any) -> Any:
+    """A scipy distribution given unfrozen, as its frozen version.
+
+    ``rv_discrete(values=...)`` and ``rv_histogram(...)`` are built unfrozen
+    (scipy's idiom), and RandomizedSearchCV samples any object with ``rvs``:
+    a distribution without shape parameters is the one it samples, frozen
+    with its default ``loc`` and ``scale``. One with shape parameters cannot
+    be sampled as it is.
+    """
+    if not dist.numargs:
+        return dist()
+    family = dist.name
+    raise TypeError(
+        f"Parameter {name!r} in param_distributions is the scipy.stats "
+        f"distribution {family} ({type(dist).__name__}), which is not frozen: call it "
+        f"with its shape parameters ({dist.shapes}) to freeze it, e.g. "
+        f"scipy.stats.{family}({dist.shapes}). Expected {_ACCEPTED}."
     )
 
 
@@ -1031,5 +1057,35 @@ def _native(value: Any) -> Any:
 
 
 def _dist_repr(dist: Any) -> str:
+    """``family(args)`` of a frozen distribution; scipy's custom ones by their data.
+
+    Also the identity of a distribution in a checkpoint's space, so the data of
+    ``rv_discrete(values=...)`` and ``rv_histogram`` enter it (as a digest when
+    long).
+    """
+    family = dist.dist.name
     args = [repr(a) for a in dist.args] + [f"{k}={v!r}" for k, v in dist.kwds.items()]
-    return f"{dist.dist.name}({', '.join(args)})"
+    if getattr(dist.dist, "xk", None) is not None:
+        family = "rv_discrete"
+        data = (dist.dist.xk, dist.dist.pk)
+        args.insert(0, f"values=({_short_array(data[0])}, {_short_array(data[1])})")
+    elif isinstance(dist.dist, stats.rv_histogram):
+        family = "rv_histogram"
+        data = getattr(dist.dist, "_histogram", None) or ((), ())
+        args.insert(0, f"<{len(data[0])} bins, {_digest(*data)}>")
+    return f"{family}({', '.join(args)})"
+
+
+def _short_array(values: Any) -> str:
+    values = np.asarray(values, dtype=float)
+    if len(values) <= 6:
+        return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+    return f"<{len(values)} values, {_digest(values)}>"
+
+
+def _digest(*arrays: Any) -> str:
+    """A short stable digest of numeric arrays."""
+    digest = hashlib.sha256()
+    for values in arrays:
+        digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
+    return digest.hexdigest()[:10]

@@ -420,3 +420,44 @@ def test_a_distribution_with_much_probability_beyond_the_bound_is_truncated():
     assert "truncated at 100000" in repr(space)
     with pytest.raises(ValueError, match="beyond the values 1 to 100000"):
         space.encode({"x": 10**6})
+
+
+@pytest.mark.parametrize(
+    "unfrozen, frozen",
+    [
+        (
+            stats.rv_discrete(values=([0.1, 0.5, 2.0], [0.3, 0.3, 0.4])),
+            stats.rv_discrete(values=([0.1, 0.5, 2.0], [0.3, 0.3, 0.4]))(),
+        ),
+        (
+            stats.rv_histogram(np.histogram(np.linspace(0, 3, 30) ** 2, bins=4)),
+            stats.rv_histogram(np.histogram(np.linspace(0, 3, 30) ** 2, bins=4))(),
+        ),
+        (stats.uniform, stats.uniform()),
+    ],
+    ids=["rv_discrete", "rv_histogram", "uniform"],
+)
+def test_scipy_distributions_without_shapes_are_accepted_unfrozen(unfrozen, frozen):
+    # Regression (issue 24, item 6): rv_discrete(values=...) and rv_histogram
+    # objects (scipy's idiom, sampled by RandomizedSearchCV) raised a
+    # TypeError naming rv_sample. They are their frozen version.
+    space = to_hyperopt_space({"x": unfrozen})
+    same = to_hyperopt_space({"x": frozen})
+    assert repr(space) == repr(same)
+    quantiles = [{"x": [q]} for q in np.linspace(0, 1, 11)]
+    assert [space.decode(v) for v in quantiles] == [same.decode(v) for v in quantiles]
+
+
+def test_custom_distributions_differ_by_their_data():
+    # The description is also the space's identity in a checkpoint.
+    a = stats.rv_discrete(values=([1, 2], [0.5, 0.5]))
+    b = stats.rv_discrete(values=([1, 3], [0.5, 0.5]))
+    h1 = stats.rv_histogram(np.histogram([0, 1, 1, 2], bins=3))
+    h2 = stats.rv_histogram(np.histogram([0, 1, 2, 2], bins=3))
+    assert repr(to_hyperopt_space({"x": a})) != repr(to_hyperopt_space({"x": b}))
+    assert repr(to_hyperopt_space({"x": h1})) != repr(to_hyperopt_space({"x": h2}))
+
+
+def test_a_scipy_distribution_needing_shapes_says_to_freeze_it():
+    with pytest.raises(TypeError, match=r"'C'.*poisson.*not frozen.*\(mu\)"):
+        to_hyperopt_space({"C": stats.poisson})
