@@ -25,8 +25,11 @@ matplotlib is an optional dependency (``pip install
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
+import textwrap
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -304,15 +307,76 @@ def _check_parameters(params, parameters, scales, categories) -> list[_Parameter
     return records
 
 
-def _label(value: Any) -> str:
-    """A short tick label for a categorical value."""
+def _full_label(value: Any) -> str:
+    """A categorical value as text; an estimator as ``Name(changed=value, ...)``.
+
+    As scikit-learn's ``repr`` (``print_changed_only``), an estimator shows
+    only the parameters that differ from their defaults, nested estimators
+    the same way: ``[PCA(1), PCA(2)]`` gives ``PCA(n_components=1)`` and
+    ``PCA(n_components=2)``, not ``PCA`` twice.
+    """
     if isinstance(value, BaseEstimator):
-        return type(value).__name__
+        return f"{type(value).__name__}({', '.join(_changed_params(value))})"
     if isinstance(value, float):
-        text = f"{value:g}"
-    else:
-        text = str(value)
+        return f"{value:g}"
+    return str(value)
+
+
+def _changed_params(estimator: BaseEstimator) -> list[str]:
+    try:
+        signature = inspect.signature(type(estimator).__init__)
+        params = estimator.get_params(deep=False)
+    except (TypeError, ValueError, AttributeError):
+        return []
+    changed = []
+    for name, value in params.items():
+        default = signature.parameters.get(name)
+        if default is None or default.default is inspect.Parameter.empty:
+            changed.append(f"{name}={_param_text(value)}")
+            continue
+        both_nan = all(isinstance(v, float) and math.isnan(v) for v in (value, default.default))
+        if not both_nan and repr(value) != repr(default.default):
+            changed.append(f"{name}={_param_text(value)}")
+    return changed
+
+
+def _param_text(value: Any) -> str:
+    """A parameter value inside an estimator's label."""
+    if isinstance(value, BaseEstimator | float):
+        return _full_label(value)
+    return repr(value)
+
+
+def _cut(text: str) -> str:
+    """``text`` cut at 24 characters (a tick label)."""
     return text if len(text) <= 24 else text[:23] + "\u2026"
+
+
+def _tick_labels(categories: Sequence) -> list[str]:
+    """Short tick labels for ``categories`` that tell them apart.
+
+    An estimator is its class name when that is enough (``SVC``,
+    ``DecisionTreeClassifier``); options of one class show their changed
+    parameters (``PCA(n_components=1)``), in full and wrapped if cut at 24
+    characters they would still look alike; options whose full labels are
+    the same (equal reprs) get their position, ``#1``, ``#2``, ...
+    """
+
+    def name(value: Any) -> str:
+        return type(value).__name__ if isinstance(value, BaseEstimator) else _full_label(value)
+
+    labels = [_cut(name(v)) for v in categories]
+    for detail in (
+        lambda v: _cut(_full_label(v)),
+        lambda v: textwrap.fill(_full_label(v), 24, break_long_words=False),
+    ):
+        counts = Counter(labels)
+        labels = [
+            detail(v) if counts[label] > 1 else label
+            for v, label in zip(categories, labels, strict=True)
+        ]
+    counts = Counter(labels)
+    return [f"{label} #{i + 1}" if counts[label] > 1 else label for i, label in enumerate(labels)]
 
 
 def _coordinates(parameter: _Parameter, params, rows: np.ndarray, rng) -> np.ndarray:
@@ -334,7 +398,7 @@ def _set_scale(ax, parameter: _Parameter, axis: str) -> None:
         getattr(ax, f"{axis}axis").set_major_locator(MaxNLocator(integer=True))
     elif parameter.scale == "categorical":
         n = len(parameter.categories)
-        getattr(ax, f"set_{axis}ticks")(np.arange(n), [_label(v) for v in parameter.categories])
+        getattr(ax, f"set_{axis}ticks")(np.arange(n), _tick_labels(parameter.categories))
         getattr(ax, f"set_{axis}lim")(-0.5, n - 0.5)
     getattr(ax, f"set_{axis}label")(parameter.name)
 
@@ -768,7 +832,7 @@ class ParameterSlicesDisplay:
             )
             _set_scale(panel, parameter, "x")
             if parameter.scale == "categorical" and any(
-                len(_label(v)) > 6 for v in parameter.categories
+                len(label) > 6 for label in _tick_labels(parameter.categories)
             ):
                 panel.tick_params(axis="x", labelrotation=30)
             lines.append(line)

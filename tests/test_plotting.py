@@ -486,3 +486,46 @@ def test_importing_the_module_does_not_import_matplotlib():
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- regressions of issue 24 -----------------------------------------------------
+
+
+def test_estimator_options_are_told_apart_by_their_changed_parameters(iris, tmp_path):
+    # Regression (issue 24, item 9): the ticks were "PCA, PCA, PCA" in the
+    # slice and pair displays. They show the non-default parameters now.
+    from sklearn.decomposition import PCA
+
+    search = HyperoptSearchCV(
+        Pipeline([("reduce", PCA()), ("clf", LogisticRegression(max_iter=500))]),
+        {"reduce": [PCA(1), PCA(2), PCA(3)], "clf__C": loguniform(1e-2, 1e2)},
+        n_iter=6,
+        cv=2,
+        random_state=0,
+    ).fit(*iris)
+    expected = ["PCA(n_components=1)", "PCA(n_components=2)", "PCA(n_components=3)"]
+    slices = ParameterSlicesDisplay.from_estimator(search, params=["reduce"])
+    assert _ticklabels(slices.axes_[0]) == expected
+    pair = ParameterPairDisplay.from_estimator(search, x="clf__C", y="reduce")
+    assert _ticklabels(pair.ax_, "y") == expected
+    _render(pair, tmp_path)
+
+
+def test_tick_labels_cut_alike_are_shown_in_full():
+    # Cut at 24 characters, C=0.1 and C=0.01 would look the same again.
+    display = ParameterSlicesDisplay(
+        params=[
+            {"clf": LogisticRegression(C=0.1, max_iter=1000)},
+            {"clf": LogisticRegression(C=0.01, max_iter=1000)},
+            {"clf": LogisticRegression()},
+        ],
+        scores=[0.5, 0.6, 0.7],
+        parameters=["clf"],
+        scales={"clf": "categorical"},
+    ).plot()
+    labels = _ticklabels(display.axes_[0])
+    assert labels == [
+        "LogisticRegression(C=0.1,\nmax_iter=1000)",
+        "LogisticRegression(C=0.01,\nmax_iter=1000)",
+        "LogisticRegression()",
+    ]
