@@ -60,6 +60,14 @@ _FAILED_STYLE = {
     "clip_on": False,
     "in_layout": False,
 }
+#: Style of the raced-out candidates (``racing=True``): not failures, but
+#: scored on some folds only, so drawn apart from the complete candidates.
+_RACED_STYLE = {
+    "marker": "v",
+    "markerfacecolor": "none",
+    "color": "tab:gray",
+    "linestyle": "none",
+}
 #: Vertical position (axes fraction) of the failed-candidate markers.
 _FAILED_Y = 0.03
 #: Half-width of the random horizontal spread of a categorical strip.
@@ -131,6 +139,34 @@ def _search_scores(search, metric: str | None) -> _Scores:
         failed |= np.array([status.get(int(tid)) == "fail" for tid in tids], dtype=bool)
     name = "mean test score" if metric == "score" else f"mean test {metric}"
     return _Scores(scores, failed, name, metric)
+
+
+def _raced_out(search, data: _Scores) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidates ``racing=True`` stopped early, and their partial scores.
+
+    A raced-out candidate (fewer ``n_splits_fitted`` than ``n_splits_``, and
+    not a failed trial) has a NaN mean test score; its score here is the mean
+    over the folds it fitted. Others keep their mean test score.
+    """
+    results = search.cv_results_
+    fitted = results.get("n_splits_fitted")
+    n_splits = getattr(search, "n_splits_", None)
+    if fitted is None or n_splits is None:
+        return np.zeros(len(data.scores), dtype=bool), data.scores
+    trials = getattr(search, "trials_", None)
+    tids = results.get("hyperopt_tid")
+    failed = np.zeros(len(data.scores), dtype=bool)
+    if trials is not None and tids is not None:
+        status = {trial["tid"]: trial["result"].get("status") for trial in trials.trials}
+        failed = np.array([status.get(int(tid)) == "fail" for tid in tids], dtype=bool)
+    raced = (np.asarray(fitted) < n_splits) & ~failed
+    scores = data.scores.copy()
+    if raced.any():
+        splits = np.array(
+            [results[f"split{i}_test_{data.metric}"] for i in range(n_splits)], dtype=float
+        )
+        scores[raced] = np.nanmean(splits[:, raced], axis=0)
+    return raced, scores
 
 
 def _check_metric_scores(scores, failed) -> tuple[np.ndarray, np.ndarray]:
@@ -421,9 +457,12 @@ class ConvergenceDisplay:
     Build it with :meth:`from_estimator`; the constructor takes the plain
     data and does not draw. Candidates are numbered from 1 in the order they
     were evaluated (the order of ``cv_results_``). Failed candidates are drawn
-    as red crosses along the bottom of the Axes; the first round of a TPE
-    search (random candidates, before the model guides the search) is
-    shaded.
+    as red crosses along the bottom of the Axes; candidates raced out by
+    ``racing=True`` (not failures: stopped after some folds) as grey hollow
+    triangles at the mean score of the folds they fitted, left out of the
+    best so far; the first round of a TPE search (random candidates, before
+    the model guides the search) is shaded. The legend is above the Axes,
+    where it hides no candidate.
 
     Parameters
     ----------
@@ -437,6 +476,11 @@ class ConvergenceDisplay:
     rounds : array-like of int of shape (n_candidates,), default=None
         The round of each candidate (``cv_results_["hyperopt_round"]``);
         round 0 is shaded when there are several rounds.
+
+    raced : array-like of bool of shape (n_candidates,), default=None
+        Which candidates were raced out (``racing=True``): their ``scores``
+        are the mean over the folds they fitted. They are drawn apart and
+        do not count in the best so far; a failed one is drawn as failed.
 
     score_name : str, default="mean test score"
         Label of the score axis.
@@ -455,6 +499,9 @@ class ConvergenceDisplay:
 
     failed_line_ : matplotlib Line2D
         The markers of the failed candidates (possibly empty).
+
+    raced_line_ : matplotlib Line2D
+        The markers of the raced-out candidates (possibly empty).
 
     ax_ : matplotlib Axes
         The Axes drawn into.
@@ -489,10 +536,13 @@ class ConvergenceDisplay:
     'candidate'
     """
 
-    def __init__(self, *, scores, failed=None, rounds=None, score_name="mean test score"):
+    def __init__(
+        self, *, scores, failed=None, rounds=None, raced=None, score_name="mean test score"
+    ):
         self.scores = scores
         self.failed = failed
         self.rounds = rounds
+        self.raced = raced
         self.score_name = score_name
 
     @classmethod
@@ -523,7 +573,14 @@ class ConvergenceDisplay:
         rounds = search.cv_results_.get("hyperopt_round")
         if getattr(search, "algo", None) not in MODEL_ALGORITHMS:
             rounds = None  # only model-based algorithms have a start-up round
-        display = cls(scores=data.scores, failed=data.failed, rounds=rounds, score_name=data.name)
+        raced, scores = _raced_out(search, data)
+        display = cls(
+            scores=scores,
+            failed=data.failed & ~raced,
+            rounds=rounds,
+            raced=raced if raced.any() else None,
+            score_name=data.name,
+        )
         return display.plot(ax=ax, **kwargs)
 
     def plot(self, ax=None, *, scatter_kwargs=None, line_kwargs=None):
@@ -549,10 +606,18 @@ class ConvergenceDisplay:
         """
         plt = _import_pyplot()
         scores, failed = _check_metric_scores(self.scores, self.failed)
+        raced = np.zeros(len(scores), dtype=bool)
+        if self.raced is not None:
+            raced = np.asarray(self.raced, dtype=bool)
+            if raced.shape != scores.shape:
+                raise ValueError(
+                    f"raced has shape {raced.shape}, but scores has shape {scores.shape}."
+                )
+            raced = raced & ~failed
         if ax is None:
             _, ax = plt.subplots()
         number = np.arange(1, len(scores) + 1)
-        ok = ~failed
+        ok = ~failed & ~raced
         best = np.fmax.accumulate(np.where(ok, scores, -np.inf)) if len(scores) else scores
         self.best_so_far_ = np.where(np.isfinite(best), best, np.nan)
 
@@ -574,6 +639,12 @@ class ConvergenceDisplay:
             **{"drawstyle": "steps-post", "color": "black", "label": "best so far"}
             | (line_kwargs or {}),
         )
+        (self.raced_line_,) = ax.plot(
+            number[raced],
+            scores[raced],
+            label="raced out (mean of its folds)" if raced.any() else "_raced out",
+            **_RACED_STYLE,
+        )
         (self.failed_line_,) = ax.plot(
             number[failed],
             np.full(failed.sum(), _FAILED_Y),
@@ -585,7 +656,14 @@ class ConvergenceDisplay:
         ax.set_ylabel(self.score_name)
         if len(scores):
             ax.set_xlim(0.5, len(scores) + 0.5)
-        ax.legend(loc="lower right")
+        # Above the Axes: inside, it hid the markers along the bottom.
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.01),
+            ncols=3,
+            fontsize="small",
+            frameon=False,
+        )
         self.ax_ = ax
         self.figure_ = ax.figure
         return self

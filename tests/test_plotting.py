@@ -529,3 +529,39 @@ def test_tick_labels_cut_alike_are_shown_in_full():
         "LogisticRegression(C=0.01,\nmax_iter=1000)",
         "LogisticRegression()",
     ]
+
+
+def test_convergence_marks_raced_out_candidates_apart_from_failures(iris, tmp_path):
+    # Regression (issue 24, item 10): raced-out candidates (NaN mean score)
+    # were drawn as failed crosses, partly under the legend. They get their
+    # own marks at the mean of the folds they fitted, and a legend entry;
+    # the legend sits above the Axes.
+    search = HyperoptSearchCV(
+        LogisticRegression(max_iter=500),
+        {"C": loguniform(1e-4, 1e2)},
+        n_iter=16,
+        cv=5,
+        racing=True,
+        random_state=0,
+    ).fit(*iris)
+    fitted = search.cv_results_["n_splits_fitted"]
+    raced = fitted < search.n_splits_
+    assert raced.any() and not _failed_mask(search).any()
+    display = ConvergenceDisplay.from_estimator(search)
+    number = np.arange(1, len(fitted) + 1)
+    assert list(display.raced_line_.get_xdata()) == list(number[raced])
+    assert len(display.failed_line_.get_xdata()) == 0
+    assert list(display.scores_line_.get_xdata()) == list(number[~raced])
+    splits = np.array([search.cv_results_[f"split{i}_test_score"] for i in range(5)])
+    partial = np.nanmean(splits[:, raced], axis=0)
+    np.testing.assert_allclose(display.raced_line_.get_ydata(), partial)
+    assert display.raced_line_.get_marker() != display.failed_line_.get_marker()
+    assert display.best_so_far_[-1] == search.best_score_
+    legend = display.ax_.get_legend()
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert "raced out (mean of its folds)" in labels
+    _render(display, tmp_path)
+    renderer = display.figure_.canvas.get_renderer()
+    legend_box = legend.get_window_extent(renderer)
+    axes_box = display.ax_.get_window_extent(renderer)
+    assert legend_box.y0 >= axes_box.y1 - 1  # nothing drawn is under it
