@@ -33,12 +33,13 @@ __all__ = ["SearchSpace", "to_hyperopt_space"]
 #: Label of the top-level choice between the dicts of a list of dicts.
 BRANCH_LABEL = "__branch__"
 
-# Quantiles fed to ``ppf`` are kept inside (0, 1): ppf(0) and ppf(1) are the
+# The probability left in each tail: quantiles fed to ``ppf`` are kept inside
+# [_TAIL, 1 - _TAIL], since ppf(0) and ppf(1) are the
 # (possibly infinite) ends of the support.
-_EPS = 1e-12
+_TAIL = 1e-12
 # At most this many values of a discrete distribution (other than randint) are
 # enumerated: its quantile table then costs a few MB and well under a second
-# to build, whatever the distribution. A distribution with more than _EPS of
+# to build, whatever the distribution. A distribution with more than _TAIL of
 # its probability beyond them is searched truncated (zipf(2) loses 6e-6).
 _MAX_ENUMERATED = 100_000
 # Lists of at least this many numbers are searched as ordered levels.
@@ -331,9 +332,9 @@ class _Table:
     ``values[i]`` is decoded from the quantiles in ``(lower[i], upper[i]]``
     (the distribution's cdf just before and at the value, normalised to the
     enumerated values); ``pmf`` is their probability. Only values whose
-    interval reaches into ``[_EPS, 1 - _EPS]`` are kept. ``capped`` says that
+    interval reaches into ``[_TAIL, 1 - _TAIL]`` are kept. ``capped`` says that
     the enumeration stopped at :data:`_MAX_ENUMERATED` values while more than
-    ``_EPS`` of the probability lay beyond: the distribution is then searched
+    ``_TAIL`` of the probability lay beyond: the distribution is then searched
     truncated to ``values`` (``lost`` is the probability left out).
     """
 
@@ -354,18 +355,18 @@ class _Table:
         upper = np.cumsum(pmf) / total
         upper[-1] = 1.0
         lower = np.concatenate([[0.0], upper[:-1]])
-        keep = (upper > lower) & (upper >= _EPS) & (lower < 1.0 - _EPS)
+        keep = (upper > lower) & (upper >= _TAIL) & (lower < 1.0 - _TAIL)
         return cls(values[keep], lower[keep], upper[keep], pmf[keep], capped, lost)
 
     def index(self, q: float) -> int:
         """The index of the value decoded from quantile ``q`` (as ``ppf``)."""
-        q = min(max(float(q), _EPS), 1.0 - _EPS)
+        q = min(max(float(q), _TAIL), 1.0 - _TAIL)
         return min(int(np.searchsorted(self.upper, q, side="left")), len(self.values) - 1)
 
     def quantile_of(self, i: int) -> float:
-        """The middle of the quantiles (inside ``[_EPS, 1 - _EPS]``) of value ``i``."""
-        low = max(float(self.lower[i]), _EPS)
-        high = min(float(self.upper[i]), 1.0 - _EPS)
+        """The middle of the quantiles (inside ``[_TAIL, 1 - _TAIL]``) of value ``i``."""
+        low = max(float(self.lower[i]), _TAIL)
+        high = min(float(self.upper[i]), 1.0 - _TAIL)
         return 0.5 * (low + high)
 
 
@@ -375,7 +376,7 @@ def _discrete_table(dist: Any) -> _Table:
     ``rv_discrete(values=...)`` gives its own values. Any other (integer)
     distribution is enumerated on a window of at most :data:`_MAX_ENUMERATED`
     integers around its median, grown by doubling on each side until the
-    probability beyond is at most ``_EPS`` (such values cannot be decoded).
+    probability beyond is at most ``_TAIL`` (such values cannot be decoded).
     Each step asks ``cdf``/``sf`` at one point and the probabilities come
     from one vectorised ``pmf`` call; ``ppf`` is asked only for the median:
     scipy's generic ``ppf`` (zipf, yulesimon, logser, ...) sums or bisects
@@ -399,7 +400,7 @@ def _discrete_table(dist: Any) -> _Table:
     def grow(tail, end: float, sign: int, limit: int) -> tuple[int, float]:
         """The end of the window on one side (at most ``limit`` away), and its tail."""
         offset, point, mass = 0, middle, float(tail(middle))
-        while point != end and mass > _EPS and offset < limit:
+        while point != end and mass > _TAIL and offset < limit:
             offset = min(2 * offset or 1, limit)
             point = int(max(middle - offset, end) if sign < 0 else min(middle + offset, end))
             mass = float(tail(point))
@@ -410,7 +411,7 @@ def _discrete_table(dist: Any) -> _Table:
     stop, lost_high = grow(dist.sf, high, +1, _MAX_ENUMERATED - 1 - (middle - start))
     values = np.arange(start, stop + 1)
     lost = lost_low + lost_high
-    return _Table.from_pmf(values, dist.pmf(values), capped=lost > _EPS, lost=lost)
+    return _Table.from_pmf(values, dist.pmf(values), capped=lost > _TAIL, lost=lost)
 
 
 @dataclass(frozen=True)
@@ -455,7 +456,7 @@ class Quantile(Dimension):
     def _decode_raw(self, raw: Any) -> float | int:
         if self.discrete:
             return self._native_value(self._table.values[self._table.index(raw)])
-        q = min(max(float(raw), _EPS), 1.0 - _EPS)
+        q = min(max(float(raw), _TAIL), 1.0 - _TAIL)
         return float(self.dist.ppf(q))
 
     def _index_of(self, value: Any) -> int:
@@ -479,7 +480,7 @@ class Quantile(Dimension):
         if not low <= value <= high:
             raise ValueError(f"{value!r} is outside the support [{low}, {high}]")
         q = float(self.dist.cdf(value))
-        return {self.label: min(max(q, _EPS), 1.0 - _EPS)}
+        return {self.label: min(max(q, _TAIL), 1.0 - _TAIL)}
 
     @property
     def n_values(self) -> int | None:
