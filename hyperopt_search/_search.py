@@ -684,7 +684,17 @@ class HyperoptSearchCV(BaseSearchCV):
                 UserWarning,
                 stacklevel=caller_of_fit(),
             )
-        if self.stop_reason_ == "exhausted":
+        if self.stop_reason_ == "exhausted" and self.search_space_.size is None:
+            warnings.warn(
+                f"The search stopped after {self.n_candidates_} distinct candidates, "
+                f"fewer than n_iter={self.n_iter}: neither the model nor random draws "
+                "from the space proposed a candidate not evaluated already (its "
+                "distributions put nearly all their probability on values already "
+                "tried).",
+                UserWarning,
+                stacklevel=caller_of_fit(),
+            )
+        elif self.stop_reason_ == "exhausted":
             message = (
                 f"The search space has only {self.n_candidates_} distinct candidates, "
                 f"fewer than n_iter={self.n_iter}; each was evaluated once."

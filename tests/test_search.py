@@ -1004,3 +1004,17 @@ def test_verbose_numbers_candidates_over_the_whole_search(capsys):
     out = capsys.readouterr().out
     starts = re.findall(r"\[CV (\d+)/2; (\d+)/(\d+)\] START", out)
     assert [(int(c), int(n)) for _, c, n in starts] == [(c, 4) for c in (1, 1, 2, 2, 3, 3, 4, 4)]
+
+
+def test_a_search_stuck_on_a_heavy_tailed_distribution_does_not_say_the_space_is_small(fit_log):
+    # zipf(2) is searched truncated at 100,000 values (no size): when no
+    # unseen value is drawn, "the space has only N distinct candidates" was false.
+    from scipy.stats import zipf
+
+    search = HyperoptSearchCV(CountsFits(), {"c": zipf(2)}, n_iter=200, cv=2, algo="rand")
+    with pytest.warns(UserWarning, match="stopped after .* distinct candidates") as caught:
+        search.set_params(random_state=0).fit(X_iris, y_iris)
+    assert search.stop_reason_ == "exhausted" and search.n_candidates_ < 200
+    assert not [w for w in caught if "has only" in str(w.message)]
+    values = [p["c"] for p in search.cv_results_["params"]]
+    assert len(set(values)) == len(values) and min(values) >= 1
