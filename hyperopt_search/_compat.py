@@ -45,8 +45,8 @@ from typing import Any
 import sklearn
 from sklearn.base import _fit_context, clone
 from sklearn.metrics._scorer import _MultimetricScorer
+from sklearn.model_selection import _validation
 from sklearn.model_selection._validation import (
-    _fit_and_score,
     _insert_error_scores,
     _warn_or_raise_about_fit_failures,
 )
@@ -120,7 +120,9 @@ def fit_and_score(
         extra.update(split_progress=progress[0], candidate_progress=progress[1])
     if callback is not None:
         extra.update(callback_ctx=callback[0], caller=callback[1])
-    return _fit_and_score(
+    # Looked up at call time, as GridSearchCV's fits are: a profiler or a test
+    # that wraps scikit-learn's function sees ours too.
+    return _validation._fit_and_score(
         clone(estimator), X, y, train=train, test=test, parameters=parameters, **kwargs, **extra
     )
 
