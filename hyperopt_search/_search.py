@@ -582,7 +582,8 @@ class HyperoptSearchCV(BaseSearchCV):
         ):
             warn_if_workers_starve(self, record.n_splits, ex.n_workers, pipelined=pipelined)
             if self.verbose > 0:
-                n_left = self.n_iter - record.n_candidates
+                # GridSearchCV's line: the candidates this fit can evaluate.
+                n_left = min(self.n_iter, plan.space.size or self.n_iter) - record.n_candidates
                 print(
                     f"Fitting {record.n_splits} folds for each of {n_left} candidates, "
                     f"totalling {n_left * record.n_splits} fits"
@@ -605,7 +606,7 @@ class HyperoptSearchCV(BaseSearchCV):
                     print_told(evaluations, record, n_iter=self.n_iter, rounds=not pipelined)
 
             def monitor(record):
-                return self.monitor(self, cv_results(self, record))
+                return self.monitor(self, cv_results(self, record, plan.space))
 
             window = Window(
                 plan.schedule, batch_size=self.batch_size, startup=plan.startup, racing=plan.racing
@@ -645,7 +646,7 @@ class HyperoptSearchCV(BaseSearchCV):
             "scorer_": _compat.scorer_attribute(scorers),
         }
         if record.n_candidates:
-            results = fitted["cv_results_"] = cv_results(self, record)
+            results = fitted["cv_results_"] = cv_results(self, record, plan.space)
             first_test_score = record.outs[0]["test_scores"]
             multimetric = fitted["multimetric_"] = isinstance(first_test_score, dict)
             if callable(self.scoring) and multimetric:

@@ -354,7 +354,7 @@ class ConvergenceDisplay:
 
     Build it with :meth:`from_estimator`; the constructor takes the plain
     data and does not draw. Candidates are numbered from 1 in the order they
-    were evaluated (the order of ``cv_results_``). Failed candidates are drawn
+    were evaluated (``cv_results_["hyperopt_order"]``). Failed candidates are drawn
     as red crosses along the bottom of the Axes; the first round of a TPE
     search (random candidates, before the model guides the search) is
     shaded.
@@ -457,7 +457,14 @@ class ConvergenceDisplay:
         rounds = search.cv_results_.get("hyperopt_round")
         if getattr(search, "algo", None) not in MODEL_ALGORITHMS:
             rounds = None  # only model-based algorithms have a start-up round
-        display = cls(scores=data.scores, failed=data.failed, rounds=rounds, score_name=data.name)
+        scores, failed = data.scores, data.failed
+        order = search.cv_results_.get("hyperopt_order")
+        if order is not None:
+            # A completed grid's rows are in the grid's order: back to evaluation order.
+            rows = np.argsort(np.asarray(order), kind="stable")
+            scores, failed = scores[rows], failed[rows]
+            rounds = None if rounds is None else np.asarray(rounds)[rows]
+        display = cls(scores=scores, failed=failed, rounds=rounds, score_name=data.name)
         return display.plot(ax=ax, **kwargs)
 
     def plot(self, ax=None, *, scatter_kwargs=None, line_kwargs=None):
