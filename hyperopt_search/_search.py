@@ -275,11 +275,15 @@ class HyperoptSearchCV(BaseSearchCV):
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
         The same keys and dtypes as ``GridSearchCV.cv_results_``, in
-        evaluation order, plus ``hyperopt_round`` (the round of each
-        candidate; with a pipelined ``schedule``, each candidate after TPE's
-        start-up ones is its own round), ``hyperopt_tid`` (its trial id in
-        ``trials_``) and ``n_splits_fitted`` (the folds fitted: fewer than
-        ``n_splits_`` for a candidate raced out by ``racing``).
+        evaluation order, or, once every candidate of a space of lists (a
+        ``param_grid``) is evaluated, in ``ParameterGrid``'s order, row for
+        row as ``GridSearchCV`` gives them (ties for the best broken as it
+        does); plus ``hyperopt_order`` (each row's place in evaluation
+        order), ``hyperopt_round`` (the round of each candidate; with a
+        pipelined ``schedule``, each candidate after TPE's start-up ones is
+        its own round), ``hyperopt_tid`` (its trial id in ``trials_``) and
+        ``n_splits_fitted`` (the folds fitted: fewer than ``n_splits_`` for
+        a candidate raced out by ``racing``).
 
     best_estimator_ : estimator
         Estimator refitted with the best parameters (if ``refit`` is set).
@@ -288,8 +292,9 @@ class HyperoptSearchCV(BaseSearchCV):
         Mean cross-validated score of the best candidate.
 
     best_params_ : dict
-        Parameter setting that gave the best results, with native Python
-        values.
+        Parameter setting that gave the best results: a value of a list is
+        the user's own object (as in ``GridSearchCV``), a value drawn from
+        a distribution a native Python number.
 
     best_index_ : int
         The index (of the ``cv_results_`` arrays) of the best candidate.
