@@ -1,9 +1,15 @@
 """``cv_results_`` and the best candidate, from the record of a search.
 
 ``cv_results_`` is scikit-learn's own ``_format_results`` of the record's raw
-results, plus ``n_splits_fitted``; the best candidate follows ``refit``
-exactly as in ``BaseSearchCV.fit``, for a finished search and for the
-finished part of an interrupted one.
+results, plus ``n_splits_fitted`` and ``hyperopt_order``; the best candidate
+follows ``refit`` exactly as in ``BaseSearchCV.fit``, for a finished search
+and for the finished part of an interrupted one.
+
+Rows are in evaluation order, except when the record holds every candidate
+of a space of lists (a ``param_grid``): then they are in ``ParameterGrid``'s
+order, as ``GridSearchCV`` gives them, so code that reshapes or plots the
+rows of a grid, and ties for the best score, behave as with
+``GridSearchCV``. The record itself always stays in evaluation order.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,12 +25,18 @@ import numpy as np
 from . import _compat
 from ._record import SearchRecord
 from ._reporting import caller_of_fit
+from ._space import SearchSpace, _same_value
 
-__all__ = ["best_candidate", "cv_results"]
+__all__ = ["best_candidate", "cv_results", "grid_order"]
 
 
-def cv_results(search, record: SearchRecord) -> dict[str, Any]:
+def cv_results(search, record: SearchRecord, space: SearchSpace | None = None) -> dict[str, Any]:
     """All candidates of ``record`` formatted like ``cv_results_``.
+
+    Rows in evaluation order, or in ``ParameterGrid``'s order when
+    ``record`` holds every candidate of ``space`` and ``space`` is a space of
+    lists (see :func:`grid_order`); ``hyperopt_order`` is each row's position
+    in evaluation order either way.
 
     A raced-out candidate has NaN for the folds it did not fit, so a NaN
     mean score and the worst rank, fewer ``n_splits_fitted``, and mean and
@@ -63,7 +76,91 @@ def cv_results(search, record: SearchRecord) -> dict[str, Any]:
                 results[f"mean_{key}"][raced] = np.nanmean(times, axis=1)
                 results[f"std_{key}"][raced] = np.nanstd(times, axis=1)
     results["n_splits_fitted"] = fitted
+    results["hyperopt_order"] = np.arange(record.n_candidates)
+    order = None if space is None else grid_order(search.param_distributions, record, space)
+    if order is not None:
+        results = {key: _take(values, order) for key, values in results.items()}
     return results
+
+
+def grid_order(param_grid, record: SearchRecord, space: SearchSpace) -> np.ndarray | None:
+    """The rows of ``record`` in ``ParameterGrid(param_grid)``'s order, if it holds all of them.
+
+    None when ``param_grid`` is not a grid (a distribution or a hyperopt
+    expression anywhere) or when the record misses one of its candidates.
+    A candidate is at the first position of the grid where its parameters
+    are: each value matched first by identity in the user's list (the
+    object a candidate gets), then by equality (a numpy scalar of an array
+    is a new object every time), so equal points (``[1, 1.0]``, the same
+    point in two dicts) are one row, at the first of their positions.
+    """
+    n = record.n_candidates
+    if not n or space.size != n:
+        return None
+    grid = _grid(param_grid)
+    if grid is None:
+        return None
+    positions = []
+    for params in record.params:
+        position = _grid_position(grid, params)
+        if position is None:
+            return None
+        positions.append(position)
+    if len(set(positions)) != n:
+        return None
+    return np.argsort(positions, kind="stable")
+
+
+def _grid(param_grid) -> list[tuple[list[str], list[list], int]] | None:
+    """Each dict of a grid as (sorted names, their values, offset of its first row)."""
+    dicts = [param_grid] if isinstance(param_grid, Mapping) else list(param_grid)
+    grid, offset = [], 0
+    for params in dicts:
+        if not isinstance(params, Mapping) or not all(map(_is_list, params.values())):
+            return None
+        names = sorted(params)
+        values = [list(params[name]) for name in names]
+        grid.append((names, values, offset))
+        offset += math.prod(len(v) for v in values)
+    return grid
+
+
+def _is_list(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.ndim == 1
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
+def _grid_position(grid, params: dict) -> int | None:
+    """The first row of ``ParameterGrid`` that is ``params`` (last name varies fastest)."""
+    for names, values, offset in grid:
+        if sorted(params) != names:
+            continue
+        position = 0
+        for name, options in zip(names, values, strict=True):
+            index = _index(params[name], options)
+            if index is None:
+                break
+            position = position * len(options) + index
+        else:
+            return offset + position
+    return None
+
+
+def _index(value: Any, options: list) -> int | None:
+    for index, option in enumerate(options):
+        if option is value:
+            return index
+    for index, option in enumerate(options):
+        if _same_value(option, value):
+            return index
+    return None
+
+
+def _take(values, order: np.ndarray):
+    if isinstance(values, np.ndarray):  # masked arrays stay masked
+        return values[order]
+    return [values[i] for i in order]
 
 
 def best_candidate(

@@ -275,11 +275,15 @@ class HyperoptSearchCV(BaseSearchCV):
     ----------
     cv_results_ : dict of numpy (masked) ndarrays
         The same keys and dtypes as ``GridSearchCV.cv_results_``, in
-        evaluation order, plus ``hyperopt_round`` (the round of each
-        candidate; with a pipelined ``schedule``, each candidate after TPE's
-        start-up ones is its own round), ``hyperopt_tid`` (its trial id in
-        ``trials_``) and ``n_splits_fitted`` (the folds fitted: fewer than
-        ``n_splits_`` for a candidate raced out by ``racing``).
+        evaluation order, or, once every candidate of a space of lists (a
+        ``param_grid``) is evaluated, in ``ParameterGrid``'s order, row for
+        row as ``GridSearchCV`` gives them (ties for the best broken as it
+        does); plus ``hyperopt_order`` (each row's place in evaluation
+        order), ``hyperopt_round`` (the round of each candidate; with a
+        pipelined ``schedule``, each candidate after TPE's start-up ones is
+        its own round), ``hyperopt_tid`` (its trial id in ``trials_``) and
+        ``n_splits_fitted`` (the folds fitted: fewer than ``n_splits_`` for
+        a candidate raced out by ``racing``).
 
     best_estimator_ : estimator
         Estimator refitted with the best parameters (if ``refit`` is set).
@@ -288,8 +292,9 @@ class HyperoptSearchCV(BaseSearchCV):
         Mean cross-validated score of the best candidate.
 
     best_params_ : dict
-        Parameter setting that gave the best results, with native Python
-        values.
+        Parameter setting that gave the best results: a value of a list is
+        the user's own object (as in ``GridSearchCV``), a value drawn from
+        a distribution a native Python number.
 
     best_index_ : int
         The index (of the ``cv_results_`` arrays) of the best candidate.
@@ -582,7 +587,8 @@ class HyperoptSearchCV(BaseSearchCV):
         ):
             warn_if_workers_starve(self, record.n_splits, ex.n_workers, pipelined=pipelined)
             if self.verbose > 0:
-                n_left = self.n_iter - record.n_candidates
+                # GridSearchCV's line: the candidates this fit can evaluate.
+                n_left = min(self.n_iter, plan.space.size or self.n_iter) - record.n_candidates
                 print(
                     f"Fitting {record.n_splits} folds for each of {n_left} candidates, "
                     f"totalling {n_left * record.n_splits} fits"
@@ -605,7 +611,7 @@ class HyperoptSearchCV(BaseSearchCV):
                     print_told(evaluations, record, n_iter=self.n_iter, rounds=not pipelined)
 
             def monitor(record):
-                return self.monitor(self, cv_results(self, record))
+                return self.monitor(self, cv_results(self, record, plan.space))
 
             window = Window(
                 plan.schedule, batch_size=self.batch_size, startup=plan.startup, racing=plan.racing
@@ -645,7 +651,7 @@ class HyperoptSearchCV(BaseSearchCV):
             "scorer_": _compat.scorer_attribute(scorers),
         }
         if record.n_candidates:
-            results = fitted["cv_results_"] = cv_results(self, record)
+            results = fitted["cv_results_"] = cv_results(self, record, plan.space)
             first_test_score = record.outs[0]["test_scores"]
             multimetric = fitted["multimetric_"] = isinstance(first_test_score, dict)
             if callable(self.scoring) and multimetric:

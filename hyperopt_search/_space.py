@@ -17,7 +17,7 @@ import itertools
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -113,6 +113,8 @@ class Constant(Dimension):
     """A parameter with a single value: not a search dimension."""
 
     value: Any = None
+    #: The user's own object (``value`` is its native Python equal).
+    given: tuple = field(default=(), compare=False, repr=False)
 
     @property
     def expr(self) -> None:
@@ -123,7 +125,7 @@ class Constant(Dimension):
         return ()
 
     def decode(self, vals: Vals) -> Any:
-        return self.value
+        return self.given[0] if self.given else self.value
 
     def encode(self, value: Any) -> dict[str, Any]:
         if not _same_value(value, self.value):
@@ -149,6 +151,9 @@ class Categorical(Dimension):
     """A choice between the given objects (``hp.choice`` over their indices)."""
 
     options: tuple = ()
+    #: The user's own objects, one per option (``options`` holds their native
+    #: Python equals): what a candidate gets, as ``GridSearchCV`` gives them.
+    given: tuple = field(default=(), compare=False, repr=False)
 
     @cached_property
     def expr(self) -> Apply:
@@ -158,7 +163,11 @@ class Categorical(Dimension):
         return hp.choice(self.label, list(range(len(self.options))))
 
     def _decode_raw(self, raw: Any) -> Any:
-        return self.options[int(raw)]
+        return self._value(int(raw))
+
+    def _value(self, index: int) -> Any:
+        """The user's object of option ``index``."""
+        return self.given[index] if self.given else self.options[index]
 
     def encode(self, value: Any) -> dict[str, Any]:
         for index, option in enumerate(self.options):
@@ -210,7 +219,7 @@ class Ordinal(Categorical):
 
     def _decode_raw(self, raw: Any) -> Any:
         rank = min(max(round(float(raw)), 0), len(self.options) - 1)
-        return self.levels[rank]
+        return self._value(self._order[rank])
 
     def encode(self, value: Any) -> dict[str, Any]:
         index = super().encode(value)[self.label]
@@ -678,10 +687,14 @@ class SearchSpace:
         Returns
         -------
         params : dict
-            Only the active branch's parameters, with native Python values.
+            Only the active branch's parameters, by name in alphabetical
+            order (as ``ParameterGrid`` and ``ParameterSampler`` give them):
+            a value of a list is the user's own object (an ``np.float64`` of
+            an array stays one), a value of a distribution a native Python
+            number.
         """
         branch = self.branches[self._branch_index(vals)]
-        return {dim.name: dim.decode(vals) for dim in branch.dimensions}
+        return {dim.name: dim.decode(vals) for dim in sorted(branch.dimensions, key=_name)}
 
     def key(self, vals: Vals) -> tuple:
         """A hashable identity of the decoded candidate (for deduplication).
@@ -857,27 +870,35 @@ def to_hyperopt_space(param_distributions: Any) -> SearchSpace:
 def _to_dimension(name: str, label: str, value: Any) -> Dimension:
     if isinstance(value, Apply):
         return Expression(name, label, expression=value)
+    given = None
     if isinstance(value, np.ndarray):
         if value.ndim != 1:
             raise ValueError(
                 f"Parameter array for {name!r} in param_distributions must be "
                 f"one-dimensional, got shape {value.shape}."
             )
+        given = list(value)  # numpy scalars, as ParameterGrid gives them
         value = value.tolist()  # native Python scalars
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         # Any sequence scikit-learn accepts (list, tuple, range, ...). Equal
-        # values are one candidate: 1 and 1.0, two equal dicts.
-        options = _distinct([_native(v) for v in value])
+        # values are one candidate: 1 and 1.0, two equal dicts. A candidate
+        # gets the user's object (the first of equal ones), the model and
+        # the space's identity their native Python equals.
+        given = list(value) if given is None else given
+        natives = [_native(v) for v in value]
+        keep = _distinct_indices(natives)
+        options = tuple(natives[i] for i in keep)
+        objects = tuple(given[i] for i in keep)
         if len(options) == 0:
             raise ValueError(
                 f"Parameter {name!r} in param_distributions has an empty list of "
                 "values; give at least one value."
             )
         if len(options) == 1:
-            return Constant(name, label, value=options[0])
+            return Constant(name, label, value=options[0], given=objects)
         if len(options) >= _MIN_LEVELS and all(map(_is_level, options)):
-            return Ordinal(name, label, options=tuple(options))
-        return Categorical(name, label, options=tuple(options))
+            return Ordinal(name, label, options=options, given=objects)
+        return Categorical(name, label, options=options, given=objects)
     if isinstance(value, stats.rv_continuous | stats.rv_discrete):
         value = _freeze(name, value)
     if _is_frozen_scipy(value):
@@ -1006,13 +1027,17 @@ def value_key(value: Any) -> Any:
     return ("object", value)
 
 
-def _distinct(values: list) -> list:
-    """``values`` without repeats (see :func:`_same_value`), first one kept."""
-    kept: list = []
-    for value in values:
-        if not any(_same_value(value, other) for other in kept):
-            kept.append(value)
+def _distinct_indices(values: list) -> list[int]:
+    """Indices of ``values`` without repeats (see :func:`_same_value`), first one kept."""
+    kept: list[int] = []
+    for index, value in enumerate(values):
+        if not any(_same_value(value, values[other]) for other in kept):
+            kept.append(index)
     return kept
+
+
+def _name(dim: Dimension) -> str:
+    return dim.name
 
 
 def _same_value(a: Any, b: Any) -> bool:

@@ -456,8 +456,8 @@ class ConvergenceDisplay:
 
     Build it with :meth:`from_estimator`; the constructor takes the plain
     data and does not draw. Candidates are numbered from 1 in the order they
-    were evaluated (the order of ``cv_results_``). Failed candidates are drawn
-    as red crosses along the bottom of the Axes; candidates raced out by
+    were evaluated (``cv_results_["hyperopt_order"]``). Failed candidates are
+    drawn as red crosses along the bottom of the Axes; candidates raced out by
     ``racing=True`` (not failures: stopped after some folds) as grey hollow
     triangles at the mean score of the folds they fitted, left out of the
     best so far; the first round of a TPE search (random candidates, before
@@ -574,9 +574,16 @@ class ConvergenceDisplay:
         if getattr(search, "algo", None) not in MODEL_ALGORITHMS:
             rounds = None  # only model-based algorithms have a start-up round
         raced, scores = _raced_out(search, data)
+        failed = data.failed & ~raced
+        order = search.cv_results_.get("hyperopt_order")
+        if order is not None:
+            # A completed grid's rows are in the grid's order: back to evaluation order.
+            rows = np.argsort(np.asarray(order), kind="stable")
+            scores, failed, raced = scores[rows], failed[rows], raced[rows]
+            rounds = None if rounds is None else np.asarray(rounds)[rows]
         display = cls(
             scores=scores,
-            failed=data.failed & ~raced,
+            failed=failed,
             rounds=rounds,
             raced=raced if raced.any() else None,
             score_name=data.name,

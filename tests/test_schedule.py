@@ -180,6 +180,7 @@ def test_scores_match_grid_search_on_the_same_candidates_with_metadata(data):
         return_train_score=True,
     ).fit(X, y, groups=groups, sample_weight=sample_weight)
     assert set(search.cv_results_) - set(grid.cv_results_) == {
+        "hyperopt_order",
         "hyperopt_round",
         "hyperopt_tid",
         "n_splits_fitted",

@@ -124,7 +124,7 @@ def test_cv_results_have_grid_search_keys_and_dtypes():
     hs = HyperoptSearchCV(SVC(), grid, n_iter=4, refit="accuracy", random_state=0, **kwargs)
     hs.fit(X_iris, y_iris)
     ours = hs.cv_results_
-    extra = {"hyperopt_round", "hyperopt_tid", "n_splits_fitted"}
+    extra = {"hyperopt_round", "hyperopt_tid", "hyperopt_order", "n_splits_fitted"}
     assert set(ours) == set(gs.cv_results_) | extra
     for key, value in gs.cv_results_.items():
         assert type(ours[key]) is type(value), key
@@ -161,7 +161,7 @@ def test_a_grid_of_numbers_is_searched_in_order():
             ParamClassifier(), {"p": levels}, n_iter=16, cv=2, random_state=seed
         ).fit(X_iris, y_iris)
         assert abs(np.log10(search.best_params_["p"]) - 0.5) <= 0.1 + 1e-9
-        assert type(search.best_params_["p"]) is float
+        assert type(search.best_params_["p"]) is np.float64  # an array's own scalars
 
 
 def test_a_long_grid_of_numbers_gets_every_candidate_from_the_model(monkeypatch):
@@ -905,13 +905,19 @@ def test_a_candidate_equal_to_an_earlier_one_is_never_fitted_again(space, n_dist
     assert len(fitted) == 2 * n_distinct and len(set(fitted)) == n_distinct
 
 
-def test_best_params_are_native_python_values_when_the_list_holds_numpy_scalars():
-    # Regression (issue 12, 14): best_params_ held np.float64(10.0).
+def test_best_params_hold_the_users_own_values_when_the_list_holds_numpy_scalars():
+    # Issue 26 reverses issue 12, 14 (best_params_ held np.float64(10.0), and
+    # were made native then): GridSearchCV gives the list's own objects, and
+    # code written for it calls .item() on them or prints their repr. The
+    # values are still the same numbers; a distribution's values stay native.
     space = {"C": [np.float64(0.1), np.float64(10.0)], "max_iter": [np.int64(200)]}
     search = HyperoptSearchCV(LogisticRegression(), space, n_iter=2, random_state=0)
     search.fit(X_iris, y_iris)
+    grid = GridSearchCV(LogisticRegression(), space).fit(X_iris, y_iris)
+    assert search.cv_results_["params"] == grid.cv_results_["params"]
     for params in [search.best_params_, *search.cv_results_["params"]]:
-        assert type(params["C"]) is float and type(params["max_iter"]) is int
+        assert type(params["C"]) is np.float64 and type(params["max_iter"]) is np.int64
+        assert params["max_iter"] is space["max_iter"][0]  # the very object
 
 
 @pytest.mark.parametrize(

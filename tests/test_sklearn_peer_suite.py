@@ -46,20 +46,22 @@ scikit-learn. A test that fails is listed in ``_XFAIL``, keyed by test name
 (a name that a scikit-learn version does not have is harmless), and one of two
 kinds of reason:
 
-- an inherent, documented difference: candidates come in the order hyperopt
-  proposes them, not grid order (so anything read by index, and the choice
-  among tied candidates, differs), and a seed gives other candidates than
+- an inherent, documented difference: a seed gives other candidates than
   RandomizedSearchCV's; ``cv_results_`` has the extra keys
-  ``hyperopt_round``, ``hyperopt_tid`` and ``n_splits_fitted``; the fitted search has extra
-  attributes; a candidate equal to an earlier one is never fitted again;
-  error messages are worded differently; ``verbose`` adds a line per round;
+  ``hyperopt_order``, ``hyperopt_round``, ``hyperopt_tid`` and
+  ``n_splits_fitted``; the fitted search has extra attributes; a candidate
+  equal to an earlier one is never fitted again (a grid with repeated values
+  has fewer rows); error messages are worded differently; ``verbose`` adds
+  lines of its own;
 - ``"BUG: ..."``: a behaviour of HyperoptSearchCV that a user switching from
   GridSearchCV / RandomizedSearchCV would hit, to be fixed in the package.
 
 The marks are applied by an autouse fixture (``request.applymarker``), so one
-parametrization can be marked alone. Order-dependent tests whose
-RandomizedSearchCV part is unseeded pass now and then (XPASS); a fixed bug
-shows as XPASS until its entry is removed.
+parametrization can be marked alone; a fixed bug shows as XPASS until its
+entry is removed. Since issue 26, a completed grid's ``cv_results_`` come in
+``ParameterGrid``'s order (the adapters evaluate the whole grid), so the tests
+that read candidates by index or break ties in grid order pass and are no
+longer marked.
 """
 
 import ast
@@ -285,33 +287,24 @@ for _name, _obj in list(globals().items()):
 # tolerate it, and so does this module.
 pytestmark = pytest.mark.filterwarnings("ignore:The search space has only:UserWarning")
 
-_ORDER = (
-    "candidate order: cv_results_ lists candidates in hyperopt's proposal order, not in "
-    "grid (or RandomizedSearchCV's) order, so reading a candidate by index, or the "
-    "choice among tied candidates, differs"
+_EXTRA_KEYS = (
+    "cv_results_ has the extra keys hyperopt_order, hyperopt_round, hyperopt_tid and "
+    "n_splits_fitted"
 )
-_EXTRA_KEYS = "cv_results_ has the extra keys hyperopt_round, hyperopt_tid and n_splits_fitted"
 _DUPLICATES = "no duplicate fits: equal values of a list are one candidate, fitted once"
 _WORDING = "error message worded differently (same exception type)"
 
 _XFAIL: dict[str, str] = {
     # -- inherent differences
-    "test_grid_search": _ORDER,
-    "test_refit_callable": _ORDER,
-    "test_refit_callable_multi_metric": _ORDER,
-    "test_search_default_iid[RandomizedSearchCV-specialized_params1]": _ORDER,
-    "test_search_cv_results_rank_tie_breaking": _ORDER,
-    "test_grid_search_correct_score_results": _ORDER,
-    "test_grid_search_cv_splits_consistency": f"{_ORDER}; {_DUPLICATES}",
+    "test_grid_search_cv_splits_consistency": (
+        f"{_DUPLICATES}: the grid [0.1, 0.1, 0.2, 0.2] has 2 rows, not 4"
+    ),
     "test_grid_search_classifier_all_fits_fail": (
         f"{_DUPLICATES}: the grid [2, 2, 2] fails 'All the 5 fits', not 15"
     ),
     "test_callable_multimetric_clf_all_fits_fail": (
         f"{_DUPLICATES}: the grid [2, 2, 2] fails 'All the 5 fits', not 15"
     ),
-    "test_search_cv_timing": _ORDER,
-    "test_grid_search_failing_classifier": f"{_ORDER} (reads the ranks of candidates 0 and 1)",
-    "test_callable_multimetric_error_failing_clf": f"{_ORDER} (reads the scores in grid order)",
     "test_search_with_2d_array": (
         "expects RandomizedSearchCV's own sample for random_state=0; hyperopt proposes "
         "other candidates, in another order, for the same seed"

@@ -221,12 +221,14 @@ def test_same_expression_object_may_be_shared_by_branches():
 
 
 def test_decode_gives_native_python_types():
+    # Distributions give native Python numbers; a list or array gives the
+    # user's own objects, as ParameterGrid does (issue 26): np.int64 here.
     space = to_hyperopt_space(
         {"i": stats.randint(0, 100), "f": stats.uniform(0, 1), "c": np.array([1, 2])}
     )
     params = space.decode({"i": [np.float64(41.6)], "f": [np.float64(0.25)], "c": [np.int64(1)]})
     assert params == {"i": 42, "f": 0.25, "c": 2}
-    assert [type(v) for v in params.values()] == [int, float, int]
+    assert {k: type(v) for k, v in params.items()} == {"i": int, "f": float, "c": np.int64}
 
 
 def test_encode_round_trips_on_a_three_branch_space():
