@@ -49,7 +49,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp
 
 from ._encoding import EncodedSpace
-from ._gp import GaussianProcess, log_expected_improvement
+from ._gp import GaussianProcess, log_expected_improvement, squared_differences
 from ._loop import suggest_with_model
 from ._trials import History
 
@@ -142,9 +142,7 @@ def propose(space: EncodedSpace, history: History, rng: np.random.Generator) -> 
         models = GaussianProcess.sample(history.X_ok, y, space.categorical, rng, N_KERNEL_SAMPLES)
     else:
         models = [GaussianProcess.fit(history.X_ok, y, space.categorical)]
-    models = [
-        _with_fantasies(model, history.X_failed, history.X_pending, y.max()) for model in models
-    ]
+    models = _with_fantasies(models, history.X_failed, history.X_pending, y.max())
     acquisition = IntegratedEI(models, history)
 
     candidates = _candidate_pool(space, history, y, rng)
@@ -181,16 +179,21 @@ def _clipped_to_outer_fence(losses: np.ndarray) -> np.ndarray:
 
 
 def _with_fantasies(
-    model: GaussianProcess, X_failed: np.ndarray, X_pending: np.ndarray, worst: float
-) -> GaussianProcess:
-    """``model`` conditioned on the failures (at the ``worst`` loss) and the
-    pending trials (at its own mean)."""
-    extra_y = [np.full(len(X_failed), worst)]
-    if len(X_pending):
-        extra_y.append(model.predict(X_pending)[0])
-    if len(X_failed) or len(X_pending):
-        model = model.condition_on(np.vstack([X_failed, X_pending]), np.concatenate(extra_y))
-    return model
+    models: list[GaussianProcess], X_failed: np.ndarray, X_pending: np.ndarray, worst: float
+) -> list[GaussianProcess]:
+    """``models`` (GPs with the same observations) conditioned on the failures
+    (at the ``worst`` loss) and the pending trials (at each one's own mean)."""
+    if not (len(X_failed) or len(X_pending)):
+        return models
+    X_new = np.vstack([X_failed, X_pending])
+    stacked = models[0].stacked_with(X_new)
+    out = []
+    for model in models:
+        extra_y = [np.full(len(X_failed), worst)]
+        if len(X_pending):
+            extra_y.append(model.predict(X_pending)[0])
+        out.append(model.condition_on(X_new, np.concatenate(extra_y), stacked))
+    return out
 
 
 def _best_unseen(
@@ -216,13 +219,15 @@ class IntegratedEI:
         self.models = models
         if bests is None:
             known = np.vstack([history.X_ok, history.X_pending])
-            bests = [float(model.predict(known)[0].min()) for model in models]
+            d2 = _shared_squared_differences(known, models)
+            bests = [float(model.predict(known, d2)[0].min()) for model in models]
         self.bests = bests
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         """log integrated EI at the rows of ``X``."""
+        d2 = _shared_squared_differences(X, self.models)
         values = [
-            log_expected_improvement(*model.predict(X), best)[0]
+            log_expected_improvement(*model.predict(X, d2), best)[0]
             for model, best in zip(self.models, self.bests, strict=True)
         ]
         return logsumexp(values, axis=0) - np.log(len(values))
@@ -239,6 +244,18 @@ class IntegratedEI:
         weights = np.exp(values - values.max())  # d log(sum EI) / d log EI_k
         weights /= weights.sum()
         return float(logsumexp(values) - np.log(len(values))), weights @ np.array(grads)
+
+
+def _shared_squared_differences(Xq: np.ndarray, models) -> np.ndarray | None:
+    """``squared_differences(Xq, X)`` for GPs that share their observations ``X``
+    (kernel-parameter samples of one GP), computed once for all of them: with 8
+    samples it was a fifth of a proposal's time at 50 trials. None otherwise."""
+    first = models[0]
+    if not isinstance(first, GaussianProcess) or any(
+        not isinstance(m, GaussianProcess) or m.X is not first.X for m in models[1:]
+    ):
+        return None
+    return squared_differences(Xq, first.X, first.categorical)
 
 
 def _distance(x: np.ndarray, X: np.ndarray, space: EncodedSpace) -> np.ndarray:
@@ -299,7 +316,7 @@ def _maximise(value_and_gradient, x: np.ndarray, free: np.ndarray) -> np.ndarray
 class _PriorModel:
     """The GP prior (no observations): mean 0, standard deviation 1."""
 
-    def predict(self, X):
+    def predict(self, X, d2=None):
         return np.zeros(len(X)), np.ones(len(X))
 
     def predict_with_gradient(self, x):
@@ -340,10 +357,8 @@ def _propose_by_group(space: EncodedSpace, history: History, rng: np.random.Gene
             models = [_PriorModel()]
         Xf = history.X_failed[failed_keys == key][:, cols]
         Xp = history.X_pending[pending_keys == key][:, cols]
-        models = [
-            m if isinstance(m, _PriorModel) else _with_fantasies(m, Xf, Xp, y.max())
-            for m in models
-        ]
+        if not isinstance(models[0], _PriorModel):
+            models = _with_fantasies(models, Xf, Xp, y.max())
         acquisition = IntegratedEI(models, history, bests=[float(y.min())] * len(models))
         acquisitions[key] = (cols, acquisition)
         scores[in_group] = acquisition(candidates[in_group][:, cols])
