@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg.lapack import dpotrf, dpotrs, dtrtrs
+from scipy.linalg.lapack import dpotrf, dpotri, dpotrs, dtrtrs
 from scipy.optimize import minimize
 from scipy.special import erfcx, log_ndtr, ndtr
 
@@ -61,6 +61,13 @@ def _cho_solve(chol: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``cov^-1 b`` from the lower factor of ``cov`` (``scipy.linalg.cho_solve``'s
     ``dpotrs``, bit for bit, without its checks)."""
     return dpotrs(chol, b, lower=1)[0]
+
+
+def _inverse(chol: np.ndarray) -> np.ndarray:
+    """``cov^-1`` from the lower Cholesky factor of ``cov`` (LAPACK's ``dpotri``)."""
+    inv = dpotri(chol, lower=1)[0]  # the lower triangle only
+    lower = np.tril(inv)
+    return lower + np.tril(inv, -1).T
 
 
 def _matern52_value(r2: np.ndarray) -> np.ndarray:
@@ -123,16 +130,25 @@ class GaussianProcess:
 
     @classmethod
     def fit(
-        cls, X: np.ndarray, y: np.ndarray, categorical: np.ndarray, d2: np.ndarray | None = None
+        cls,
+        X: np.ndarray,
+        y: np.ndarray,
+        categorical: np.ndarray,
+        d2: np.ndarray | None = None,
+        start: np.ndarray | None = None,
     ) -> GaussianProcess:
-        """MAP estimate of the kernel parameters (Optuna's priors), from fixed start.
+        """MAP estimate of the kernel parameters (Optuna's priors).
 
-        ``d2`` is ``squared_differences(X, X, categorical)`` if the caller has it.
+        ``d2`` is ``squared_differences(X, X, categorical)`` if the caller has
+        it. L-BFGS-B starts from ``start`` (log kernel parameters, as ``raw``;
+        for example the previous proposal's estimate) or else from a fixed
+        point: unit inverse squared length scales and kernel scale, noise 0.01.
         """
         d = X.shape[1]
         if d2 is None:
             d2 = squared_differences(X, X, categorical)
-        start = np.concatenate([np.zeros(d), [0.0], [math.log(1e-2)]])
+        if start is None or len(start) != d + 2:
+            start = np.concatenate([np.zeros(d), [0.0], [math.log(1e-2)]])
         result = minimize(
             _neg_log_posterior,
             start,
@@ -386,9 +402,13 @@ def _neg_log_posterior(raw: np.ndarray, d2: np.ndarray, y: np.ndarray, gradient:
     prior = _log_prior(theta, scale, noise)
     if not gradient:
         return float(nll - prior)
-    w = np.outer(alpha, alpha) - _cho_solve(chol, np.eye(n))  # 2 d(log ML)/dK
+    # 2 d(log ML)/dK. The inverse from the factor by dpotri (a third of the
+    # flops of solving for the identity), and the length-scale gradient as one
+    # matrix-vector product instead of an einsum: at 200 trials the two were
+    # 70% of a MAP fit (changes the last bits only, hence the fit's path).
+    w = np.outer(alpha, alpha) - _inverse(chol)
     grad = np.empty_like(raw)
-    grad[:d] = -0.5 * np.einsum("ij,ijk->k", w * dk * scale, d2) * theta
+    grad[:d] = -0.5 * ((w * dk * scale).ravel() @ d2.reshape(n * n, d)) * theta
     grad[d] = -0.5 * np.sum(w * k) * scale
     grad[d + 1] = -0.5 * np.trace(w) * extra
     # The priors are maximised: their gradients are subtracted from the loss's.
