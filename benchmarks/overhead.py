@@ -303,14 +303,10 @@ def write_report(records: list[dict], out: Path, command: str) -> None:
 
 #: (label, function name, file fragment) of the parts reported by --profile.
 PROFILE_PARTS = [
-    ("whole fit", "fit", "sklearn/model_selection/_search.py"),
-    (
-        "scikit-learn evaluate_candidates (all rounds)",
-        "evaluate_candidates",
-        "sklearn/model_selection/_search.py",
-    ),
+    ("whole fit", "fit", "hyperopt_search/_search.py"),
+    ("the search loop", "run", "hyperopt_search/_loop.py"),
     ("  the fits and scores (_fit_and_score)", "_fit_and_score", "_validation.py"),
-    ("  formatting cv_results_ each round (_format_results)", "_format_results", "_search.py"),
+    ("  formatting cv_results_ (_format_results)", "_format_results", "_search.py"),
     ("ours: HyperoptOptimizer.ask", "ask", "hyperopt_search/_optimizer.py"),
     (
         "  CachedTPE (hyperopt's TPE steps, graph and observations cached)",

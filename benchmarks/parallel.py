@@ -61,6 +61,7 @@ from sklearn.svm import SVC
 
 import hyperopt_search
 from hyperopt_search import HyperoptSearchCV
+from hyperopt_search import _executor as executor_module
 from hyperopt_search import _optimizer as optimizer_module
 
 RESULTS = Path(__file__).parent / "results"
@@ -71,21 +72,31 @@ DEFAULT_BATCH_SIZE = inspect.signature(HyperoptSearchCV).parameters["batch_size"
 
 
 class TimedSearch(HyperoptSearchCV):
-    """HyperoptSearchCV that records the wall time of each round (``schedule="rounds"``)."""
+    """HyperoptSearchCV that records the wall time of each round (``schedule="rounds"``).
 
-    def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+    A round's wall time is the wait for its fits (``Window.next`` after the
+    round's fits were flushed to the workers), timed by wrapping the rounds'
+    executor flush for the duration of ``fit``.
+    """
+
+    def fit(self, X, y=None, **params):
         self.round_walls_ = []
-        if self.schedule != "rounds":  # no rounds; and it reads evaluate_candidates' closure
-            return super()._run_search(evaluate_candidates, callback_ctx=callback_ctx)
+        if self.schedule != "rounds":  # no rounds
+            return super().fit(X, y, **params)
+        original = executor_module.ParallelExecutor.flush
 
-        def timed(*args, **kwargs):
+        def timed(executor):
             start = time.perf_counter()
             try:
-                return evaluate_candidates(*args, **kwargs)
+                return original(executor)
             finally:
                 self.round_walls_.append(time.perf_counter() - start)
 
-        return super()._run_search(timed, callback_ctx=callback_ctx)
+        executor_module.ParallelExecutor.flush = timed
+        try:
+            return super().fit(X, y, **params)
+        finally:
+            executor_module.ParallelExecutor.flush = original
 
 
 @contextlib.contextmanager

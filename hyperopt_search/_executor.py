@@ -1,10 +1,14 @@
 """Submit single fits to joblib's active backend and get futures back.
 
-The pipelined schedules keep a window of candidates in flight and propose a
-new one when one finishes, which joblib's ``Parallel`` (a call returns when
-its whole batch is done) cannot do. This module opens the backend that
-``Parallel(n_jobs=...)`` would use in the same place (``n_jobs``, and any
-``joblib.parallel_config``), and exposes it as futures:
+The search loop submits each fold's fit and gets a future back. With
+``schedule="rounds"``, a :class:`ParallelExecutor` runs the fits of a round in
+one ``joblib.Parallel`` call when the round is complete (:meth:`~TaskExecutor.flush`),
+on any joblib backend (Spark and Ray included). The pipelined schedules keep
+a window of candidates in flight and propose a new one when one finishes,
+which ``Parallel`` (a call returns when its whole batch is done) cannot do:
+for them this module opens the backend that ``Parallel(n_jobs=...)`` would
+use in the same place (``n_jobs``, and any ``joblib.parallel_config``), and
+exposes it as futures:
 
 - sequential (one job): each fit runs when it is submitted;
 - ``"loky"`` (joblib's default): joblib's own reusable process executor, with
@@ -25,9 +29,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any
 
-from joblib import Parallel
+from joblib import Parallel, delayed, effective_n_jobs
 
-__all__ = ["TaskExecutor", "open_executor"]
+__all__ = ["ParallelExecutor", "TaskExecutor", "open_executor", "pipeline_unsupported"]
 
 
 class TaskExecutor:
@@ -51,8 +55,40 @@ class TaskExecutor:
         """What to pass to :meth:`submit` instead of ``obj``, sent once per search."""
         return obj
 
+    def flush(self) -> None:
+        """Start what was submitted but waits for more (see :class:`ParallelExecutor`)."""
+
     def abort(self) -> None:
         """Stop what runs and drop what waits (after an error or an interrupt)."""
+
+
+class ParallelExecutor(TaskExecutor):
+    """Fits queued until :meth:`flush` runs them in one ``joblib.Parallel`` call.
+
+    ``schedule="rounds"`` submits a whole round, then flushes: any joblib
+    backend runs it, with ``n_jobs`` and ``pre_dispatch`` as in GridSearchCV.
+    """
+
+    def __init__(self, parallel: Parallel, n_workers: int):
+        super().__init__(n_workers)
+        self._parallel = parallel
+        self._queued: list[tuple[Future, Callable, tuple]] = []
+
+    def submit(self, fn, *args):
+        future: Future = Future()
+        self._queued.append((future, fn, args))
+        return future
+
+    def flush(self):
+        queued, self._queued = self._queued, []
+        if not queued:
+            return
+        results = self._parallel(delayed(fn)(*args) for _, fn, args in queued)
+        for (future, _, _), result in zip(queued, results, strict=True):
+            future.set_result(result)
+
+    def abort(self):
+        self._queued.clear()
 
 
 class _LokyExecutor(TaskExecutor):
@@ -149,14 +185,23 @@ def pipeline_unsupported(n_jobs: int | None) -> str | None:
 
 
 @contextlib.contextmanager
-def open_executor(n_jobs: int | None) -> Iterator[TaskExecutor]:
-    """The executor of the backend ``Parallel(n_jobs=n_jobs)`` would use here."""
-    parallel = Parallel(n_jobs=n_jobs)
+def open_executor(
+    n_jobs: int | None, *, pipelined: bool = True, pre_dispatch="2*n_jobs"
+) -> Iterator[TaskExecutor]:
+    """The executor of the backend ``Parallel(n_jobs=n_jobs)`` would use here.
+
+    ``pipelined=False``: a :class:`ParallelExecutor`, for rounds.
+    """
+    parallel = Parallel(n_jobs=n_jobs, pre_dispatch=pre_dispatch)
     with parallel:  # configures the backend, as for a call, and cleans it up
         backend = parallel._backend
         name = type(backend).__name__
         n_workers = parallel._effective_n_jobs()
-        if name == "SequentialBackend" or (n_workers == 1 and name != "DaskDistributedBackend"):
+        if not pipelined:
+            # joblib's public count (1.3's Parallel(n_jobs=None) does not read
+            # parallel_config's n_jobs; later versions agree with it).
+            executor = ParallelExecutor(parallel, effective_n_jobs(n_jobs))
+        elif name == "SequentialBackend" or (n_workers == 1 and name != "DaskDistributedBackend"):
             executor = TaskExecutor()
         elif name == "LokyBackend":
             executor = _LokyExecutor(backend._workers, n_workers, parallel._id)

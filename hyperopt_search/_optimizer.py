@@ -73,18 +73,15 @@ def resolve_algo(
     """The suggest function for ``algo`` (a name or a callable).
 
     ``n_initial_points`` sets the model-free start-up trials of ``"gp"``,
-    ``"mtpe"``, ``"tpe"`` and ``"auto"``, and ``gamma`` TPE's quantile of "good" trials
+    ``"mtpe"`` and ``"tpe"``, and ``gamma`` TPE's quantile of "good" trials
     (hyperopt's defaults when None); both are ignored for the other
     algorithms and for callables.
     """
     if callable(algo):
         return algo
     if algo == "auto":
-        return AutoAlgorithm(
-            resolve_algo("gp", n_initial_points),
-            resolve_algo("tpe", n_initial_points, gamma),
-            resolve_algo("mtpe", n_initial_points),
-        )
+        # Its parts' settings depend on the budget: built in one place only.
+        raise ValueError("algo='auto' depends on the budget: use _defaults.proposer.")
     if algo == "gp":
         if n_initial_points is None:
             return gp.suggest

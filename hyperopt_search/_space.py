@@ -12,6 +12,7 @@ Everything here is pure: no estimator, no ``Trials``, no fitting.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import numbers
@@ -35,7 +36,10 @@ BRANCH_LABEL = "__branch__"
 # Quantiles fed to ``ppf`` are kept inside (0, 1): ppf(0) and ppf(1) are the
 # (possibly infinite) ends of the support.
 _EPS = 1e-12
-# Discrete quantile dimensions with a wider support count as infinite.
+# At most this many values of a discrete distribution (other than randint) are
+# enumerated: its quantile table then costs a few MB and well under a second
+# to build, whatever the distribution. A distribution with more than _EPS of
+# its probability beyond them is searched truncated (zipf(2) loses 6e-6).
 _MAX_ENUMERATED = 100_000
 # Lists of at least this many numbers are searched as ordered levels.
 _MIN_LEVELS = 3
@@ -321,11 +325,104 @@ class Integer(Dimension):
 
 
 @dataclass(frozen=True)
+class _Table:
+    """The values a discrete distribution can decode to, with their quantiles.
+
+    ``values[i]`` is decoded from the quantiles in ``(lower[i], upper[i]]``
+    (the distribution's cdf just before and at the value, normalised to the
+    enumerated values); ``pmf`` is their probability. Only values whose
+    interval reaches into ``[_EPS, 1 - _EPS]`` are kept. ``capped`` says that
+    the enumeration stopped at :data:`_MAX_ENUMERATED` values while more than
+    ``_EPS`` of the probability lay beyond: the distribution is then searched
+    truncated to ``values`` (``lost`` is the probability left out).
+    """
+
+    values: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    pmf: np.ndarray
+    capped: bool
+    lost: float
+
+    @classmethod
+    def from_pmf(cls, values, pmf, capped: bool, lost: float) -> _Table:
+        values = np.asarray(values)
+        pmf = np.asarray(pmf, dtype=float)
+        total = float(pmf.sum())
+        if not total > 0:
+            raise ValueError("no probability on the enumerated values")
+        upper = np.cumsum(pmf) / total
+        upper[-1] = 1.0
+        lower = np.concatenate([[0.0], upper[:-1]])
+        keep = (upper > lower) & (upper >= _EPS) & (lower < 1.0 - _EPS)
+        return cls(values[keep], lower[keep], upper[keep], pmf[keep], capped, lost)
+
+    def index(self, q: float) -> int:
+        """The index of the value decoded from quantile ``q`` (as ``ppf``)."""
+        q = min(max(float(q), _EPS), 1.0 - _EPS)
+        return min(int(np.searchsorted(self.upper, q, side="left")), len(self.values) - 1)
+
+    def quantile_of(self, i: int) -> float:
+        """The middle of the quantiles (inside ``[_EPS, 1 - _EPS]``) of value ``i``."""
+        low = max(float(self.lower[i]), _EPS)
+        high = min(float(self.upper[i]), 1.0 - _EPS)
+        return 0.5 * (low + high)
+
+
+def _discrete_table(dist: Any) -> _Table:
+    """Enumerate a frozen discrete distribution, in bounded time.
+
+    ``rv_discrete(values=...)`` gives its own values. Any other (integer)
+    distribution is enumerated on a window of at most :data:`_MAX_ENUMERATED`
+    integers around its median, grown by doubling on each side until the
+    probability beyond is at most ``_EPS`` (such values cannot be decoded).
+    Each step asks ``cdf``/``sf`` at one point and the probabilities come
+    from one vectorised ``pmf`` call; ``ppf`` is asked only for the median:
+    scipy's generic ``ppf`` (zipf, yulesimon, logser, ...) sums or bisects
+    its way to extreme quantiles, which never ends for heavy tails or stops
+    with "updating stopped, endless loop".
+    """
+    xk = getattr(dist.dist, "xk", None)
+    if xk is not None:  # rv_discrete(values=(xk, pk)), maybe shifted by loc
+        pk = np.asarray(dist.dist.pk, dtype=float)
+        values = dist.ppf(np.cumsum(pk) - 0.5 * pk)  # each value, with loc
+        return _Table.from_pmf(values, pk, capped=False, lost=0.0)
+    low, high = (float(x) for x in dist.support())
+    try:
+        middle = float(dist.ppf(0.5))
+    except (RuntimeError, ArithmeticError):  # pragma: no cover - defensive
+        middle = math.nan
+    if not math.isfinite(middle):
+        middle = low if math.isfinite(low) else (high if math.isfinite(high) else 0.0)
+    middle = int(middle)
+
+    def grow(tail, end: float, sign: int, limit: int) -> tuple[int, float]:
+        """The end of the window on one side (at most ``limit`` away), and its tail."""
+        offset, point, mass = 0, middle, float(tail(middle))
+        while point != end and mass > _EPS and offset < limit:
+            offset = min(2 * offset or 1, limit)
+            point = int(max(middle - offset, end) if sign < 0 else min(middle + offset, end))
+            mass = float(tail(point))
+        return point, 0.0 if point == end else mass
+
+    half = _MAX_ENUMERATED // 2
+    start, lost_low = grow(lambda k: dist.cdf(k - 1), low, -1, half)
+    stop, lost_high = grow(dist.sf, high, +1, _MAX_ENUMERATED - 1 - (middle - start))
+    values = np.arange(start, stop + 1)
+    lost = lost_low + lost_high
+    return _Table.from_pmf(values, dist.pmf(values), capped=lost > _EPS, lost=lost)
+
+
+@dataclass(frozen=True)
 class Quantile(Dimension):
     """Any frozen scipy distribution, as ``dist.ppf(hp.uniform(0, 1))``.
 
     The prior is then exactly ``dist``; TPE models the parameter in quantile
-    space. Discrete distributions decode to ``int``.
+    space. A discrete distribution decodes to values of its support: ``int``
+    for integer supports, ``float`` for ``rv_discrete(values=...)`` with
+    non-integer values. Its quantile function is a table of its values
+    (:func:`_discrete_table`), computed once, so that decoding never calls
+    scipy's generic ``ppf``.
     """
 
     dist: Any = None
@@ -338,53 +435,57 @@ class Quantile(Dimension):
     def expr(self) -> Apply:
         return hp.uniform(self.label, 0.0, 1.0)
 
+    @cached_property
+    def _table(self) -> _Table:
+        return _discrete_table(self.dist)
+
+    @cached_property
+    def _integers(self) -> bool:
+        """Whether a discrete distribution's values are all integers."""
+        values = self._table.values
+        return bool(np.all(np.isfinite(values) & (np.round(values) == values)))
+
+    def _native_value(self, value: Any) -> float | int:
+        return int(value) if self._integers else float(value)
+
+    def value_at(self, q: float) -> float | int:
+        """The value at quantile ``q`` (for discrete ones, of the values searched)."""
+        return self._decode_raw(q)
+
     def _decode_raw(self, raw: Any) -> float | int:
+        if self.discrete:
+            return self._native_value(self._table.values[self._table.index(raw)])
         q = min(max(float(raw), _EPS), 1.0 - _EPS)
-        value = self.dist.ppf(q)
-        return int(value) if self.discrete else float(value)
+        return float(self.dist.ppf(q))
+
+    def _index_of(self, value: Any) -> int:
+        value = _as_int(value) if self._integers else _as_real(value)
+        values = self._table.values
+        i = int(np.searchsorted(values, value))
+        if i < len(values) and values[i] == value:
+            return i
+        if values[0] <= value <= values[-1] or not self.dist.pmf(value) > 0:
+            raise ValueError(f"{value!r} is outside the support of the distribution")
+        raise ValueError(
+            f"{value!r} is beyond the values {self._native_value(values[0])!r} to "
+            f"{self._native_value(values[-1])!r} that the search can propose"
+        )
 
     def encode(self, value: Any) -> dict[str, Any]:
         if self.discrete:
-            value = _as_int(value)
-            if self.dist.pmf(value) <= 0:
-                raise ValueError(f"{value!r} is outside the support of the distribution")
-            # The middle of the quantile interval that maps to `value`.
-            q = 0.5 * (float(self.dist.cdf(value - 1)) + float(self.dist.cdf(value)))
-        else:
-            value = _as_real(value)
-            low, high = self.dist.support()
-            if not low <= value <= high:
-                raise ValueError(f"{value!r} is outside the support [{low}, {high}]")
-            q = float(self.dist.cdf(value))
-        return {self.label: min(max(q, _EPS), 1.0 - _EPS)}
-
-    @cached_property
-    def _reachable(self) -> tuple[int, ...] | None:
-        """The integers a discrete distribution can decode to, if few enough.
-
-        Values whose quantile interval is narrower than float resolution (far
-        tails) cannot be reached and do not count.
-        """
-        if not self.discrete:
-            return None
+            return {self.label: self._table.quantile_of(self._index_of(value))}
+        value = _as_real(value)
         low, high = self.dist.support()
-        # An infinite support ends, for us, where the quantiles stop telling
-        # values apart: the rest have probabilities below 1e-12.
-        if not np.isfinite(low):
-            low = self.dist.ppf(_EPS)
-        if not np.isfinite(high):
-            high = self.dist.ppf(1.0 - _EPS)
-        if high - low > _MAX_ENUMERATED:
-            return None
-        return tuple(
-            k
-            for k in range(int(low), int(high) + 1)
-            if self.dist.pmf(k) > 0 and self._decode_raw(self.encode(k)[self.label]) == k
-        )
+        if not low <= value <= high:
+            raise ValueError(f"{value!r} is outside the support [{low}, {high}]")
+        q = float(self.dist.cdf(value))
+        return {self.label: min(max(q, _EPS), 1.0 - _EPS)}
 
     @property
     def n_values(self) -> int | None:
-        return None if self._reachable is None else len(self._reachable)
+        if not self.discrete or self._table.capped:
+            return None
+        return len(self._table.values)
 
     @property
     def truncated(self) -> bool:
@@ -395,17 +496,21 @@ class Quantile(Dimension):
         """Log-probability of the decoded value (discrete distributions)."""
         if not self.discrete:
             return 0.0
-        return float(self.dist.logpmf(self.decode(vals)))
+        return float(np.log(self._table.pmf[self._table.index(vals[self.label][0])]))
 
     def raw_values(self) -> Iterator[dict[str, Any]]:
-        for value in self._reachable:
-            yield self.encode(value)
+        for i in range(len(self._table.values)):
+            yield {self.label: self._table.quantile_of(i)}
 
     def example(self) -> float | int:
         return self._decode_raw(0.5)
 
     def describe(self) -> str:
-        return f"ppf of scipy.stats.{_dist_repr(self.dist)} at uniform(0, 1)"
+        text = f"ppf of scipy.stats.{_dist_repr(self.dist)} at uniform(0, 1)"
+        if self.discrete and self._table.capped:
+            last = self._native_value(self._table.values[-1])
+            text += f", truncated at {last!r}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -667,7 +772,10 @@ def to_hyperopt_space(param_distributions: Any) -> SearchSpace:
       (scipy's exclusive upper bound), modelled as an ordered dimension;
     - any other frozen scipy distribution (``beta``, ``gamma``, ``poisson``,
       ...) becomes ``dist.ppf(hp.uniform(0, 1))``: the prior is exactly
-      ``dist``; discrete distributions give ints;
+      ``dist``; discrete distributions give ints (the values of
+      ``rv_discrete(values=...)`` as given); a distribution without shape
+      parameters (``rv_discrete(values=...)``, ``rv_histogram(...)``) may be
+      given unfrozen;
     - hyperopt expressions (``hp.uniform(...)`` etc.) are used as they are;
     - a list of dicts is a conditional space: one top-level choice between
       the dicts, each dict's parameters active only in its branch.
@@ -769,12 +877,34 @@ def _to_dimension(name: str, label: str, value: Any) -> Dimension:
         if len(options) >= _MIN_LEVELS and all(map(_is_level, options)):
             return Ordinal(name, label, options=tuple(options))
         return Categorical(name, label, options=tuple(options))
+    if isinstance(value, stats.rv_continuous | stats.rv_discrete):
+        value = _freeze(name, value)
     if _is_frozen_scipy(value):
         return _scipy_dimension(name, label, value)
     raise TypeError(
         f"Parameter {name!r} in param_distributions is a {type(value).__name__} "
         f"({value!r}), which hyperopt cannot model. Expected {_ACCEPTED}. "
         "Single values must be wrapped in a list with one element."
+    )
+
+
+def _freeze(name: str, dist: Any) -> Any:
+    """A scipy distribution given unfrozen, as its frozen version.
+
+    ``rv_discrete(values=...)`` and ``rv_histogram(...)`` are built unfrozen
+    (scipy's idiom), and RandomizedSearchCV samples any object with ``rvs``:
+    a distribution without shape parameters is the one it samples, frozen
+    with its default ``loc`` and ``scale``. One with shape parameters cannot
+    be sampled as it is.
+    """
+    if not dist.numargs:
+        return dist()
+    family = dist.name
+    raise TypeError(
+        f"Parameter {name!r} in param_distributions is the scipy.stats "
+        f"distribution {family} ({type(dist).__name__}), which is not frozen: call it "
+        f"with its shape parameters ({dist.shapes}) to freeze it, e.g. "
+        f"scipy.stats.{family}({dist.shapes}). Expected {_ACCEPTED}."
     )
 
 
@@ -927,5 +1057,35 @@ def _native(value: Any) -> Any:
 
 
 def _dist_repr(dist: Any) -> str:
+    """``family(args)`` of a frozen distribution; scipy's custom ones by their data.
+
+    Also the identity of a distribution in a checkpoint's space, so the data of
+    ``rv_discrete(values=...)`` and ``rv_histogram`` enter it (as a digest when
+    long).
+    """
+    family = dist.dist.name
     args = [repr(a) for a in dist.args] + [f"{k}={v!r}" for k, v in dist.kwds.items()]
-    return f"{dist.dist.name}({', '.join(args)})"
+    if getattr(dist.dist, "xk", None) is not None:
+        family = "rv_discrete"
+        data = (dist.dist.xk, dist.dist.pk)
+        args.insert(0, f"values=({_short_array(data[0])}, {_short_array(data[1])})")
+    elif isinstance(dist.dist, stats.rv_histogram):
+        family = "rv_histogram"
+        data = getattr(dist.dist, "_histogram", None) or ((), ())
+        args.insert(0, f"<{len(data[0])} bins, {_digest(*data)}>")
+    return f"{family}({', '.join(args)})"
+
+
+def _short_array(values: Any) -> str:
+    values = np.asarray(values, dtype=float)
+    if len(values) <= 6:
+        return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+    return f"<{len(values)} values, {_digest(values)}>"
+
+
+def _digest(*arrays: Any) -> str:
+    """A short stable digest of numeric arrays."""
+    digest = hashlib.sha256()
+    for values in arrays:
+        digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
+    return digest.hexdigest()[:10]

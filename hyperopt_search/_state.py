@@ -34,6 +34,7 @@ from ._space import Categorical, Constant, Expression, SearchSpace
 __all__ = [
     "SearchState",
     "check_checkpoint_path",
+    "check_picklable",
     "data_fingerprint",
     "load_checkpoint",
     "save_checkpoint",
@@ -207,8 +208,55 @@ def check_checkpoint_path(path: str | os.PathLike) -> None:
         problem = f"is in the folder {str(path.parent)!r}, which is not writable"
     elif path.exists() and not os.access(path, os.R_OK):
         problem = "exists but cannot be read"
+    else:
+        target = Path(os.path.realpath(path))
+        lock, longest = _lock_path(target), f".{target.name}.{'x' * 8}.tmp"
+        name_max = _name_max(target.parent)
+        if len(os.fsencode(longest)) > name_max:
+            problem = (
+                f"has a file name too long for its temporary file {longest!r} "
+                f"(the folder allows {name_max} bytes); use a shorter name"
+            )
+        elif lock.exists() and not lock.is_file():
+            problem = f"needs the lock file {str(lock)!r}, which is not a file"
+        elif lock.exists() and not os.access(lock, os.R_OK | os.W_OK):
+            problem = f"needs the lock file {str(lock)!r}, which cannot be written"
     if problem is not None:
         raise ValueError(f"checkpoint={os.fspath(path)!r} {problem}.")
+
+
+def check_picklable(space: SearchSpace) -> None:
+    """Raise a ``ValueError`` naming ``checkpoint`` when a candidate cannot be saved.
+
+    A checkpoint pickles the candidates' parameters: an option that cannot be
+    pickled (a lambda, a local function) would fail at the first write, after
+    fits have run.
+    """
+    for branch in space.branches:
+        for dim in branch.dimensions:
+            values = dim.options if isinstance(dim, Categorical) else ()
+            values = (dim.value,) if isinstance(dim, Constant) else values
+            for value in values:
+                try:
+                    pickle.dumps(value)
+                except Exception as exc:
+                    raise ValueError(
+                        f"checkpoint is set, but the value {value!r} of {dim.name!r} "
+                        f"cannot be pickled ({type(exc).__name__}: {exc}), so the search "
+                        "could not be saved. Use a picklable value (a module-level "
+                        "function instead of a lambda), or checkpoint=None."
+                    ) from exc
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows)
+        return 255
+
+
+def _lock_path(path: Path) -> Path:
+    return path.parent / f".{path.name}.lock"
 
 
 @contextlib.contextmanager
@@ -219,8 +267,7 @@ def _locked(path: Path):
     except ImportError:  # Windows: writes are atomic, but not serialised
         yield False
         return
-    lock_path = path.parent / f".{path.name}.lock"
-    with open(lock_path, "a+b") as lock:
+    with open(_lock_path(path), "a+b") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         try:
             yield True
@@ -242,9 +289,10 @@ def save_checkpoint(path: str | os.PathLike, state: SearchState) -> None:
 
     The file is rewritten atomically: a temporary file, then a rename. A
     process killed while writing leaves the previous checkpoint intact, and
-    the next write removes its temporary file.
+    the next write removes its temporary file. A symbolic link is written
+    through: its target is replaced, the link stays.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path))
     with _locked(path) as locked:
         if locked:  # no other writer: any temporary of ours is stale
             _remove_stale_temporaries(path)
@@ -291,7 +339,35 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, SearchState]:
             f"{_VERSION}. It was left untouched: delete it, or pass another "
             "checkpoint path, to start a new search."
         )
-    if payload["version"] == 1:
-        state = payload["state"]
-        return {state.data_fingerprint: state}
-    return dict(payload["searches"])
+    searches = payload.get("searches") if payload["version"] == 2 else None
+    if payload["version"] == 1 and isinstance(payload.get("state"), SearchState):
+        searches = {payload["state"].data_fingerprint: payload["state"]}
+    if not isinstance(searches, dict) or not all(
+        isinstance(state, SearchState) and _complete(state) for state in searches.values()
+    ):
+        raise ValueError(
+            f"The checkpoint file {str(path)!r} has a valid header but its searches "
+            "are malformed (not written by this version of hyperopt-search, or "
+            "edited). It was left untouched: delete it, or pass another checkpoint "
+            "path, to start a new search."
+        )
+    return dict(searches)
+
+
+def _complete(state: SearchState) -> bool:
+    """Whether an unpickled state has every field, of the expected kind."""
+    try:
+        return (
+            isinstance(state.data_fingerprint, str)
+            and isinstance(state.space_signature, tuple)
+            and isinstance(state.params, list)
+            and isinstance(state.outs, list)
+            and isinstance(state.more_results, dict)
+            and isinstance(state.trials, Trials)
+            and isinstance(state.rng, np.random.Generator)
+            and isinstance(state.n_rounds, int)
+            and (state.settings is None or isinstance(state.settings, dict))
+            and len(state.outs) == len(state.params) * len(state.splits)
+        )
+    except (AttributeError, TypeError):
+        return False

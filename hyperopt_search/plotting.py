@@ -25,8 +25,11 @@ matplotlib is an optional dependency (``pip install
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
+import textwrap
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +59,14 @@ _FAILED_STYLE = {
     "linestyle": "none",
     "clip_on": False,
     "in_layout": False,
+}
+#: Style of the raced-out candidates (``racing=True``): not failures, but
+#: scored on some folds only, so drawn apart from the complete candidates.
+_RACED_STYLE = {
+    "marker": "v",
+    "markerfacecolor": "none",
+    "color": "tab:gray",
+    "linestyle": "none",
 }
 #: Vertical position (axes fraction) of the failed-candidate markers.
 _FAILED_Y = 0.03
@@ -130,6 +141,34 @@ def _search_scores(search, metric: str | None) -> _Scores:
     return _Scores(scores, failed, name, metric)
 
 
+def _raced_out(search, data: _Scores) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidates ``racing=True`` stopped early, and their partial scores.
+
+    A raced-out candidate (fewer ``n_splits_fitted`` than ``n_splits_``, and
+    not a failed trial) has a NaN mean test score; its score here is the mean
+    over the folds it fitted. Others keep their mean test score.
+    """
+    results = search.cv_results_
+    fitted = results.get("n_splits_fitted")
+    n_splits = getattr(search, "n_splits_", None)
+    if fitted is None or n_splits is None:
+        return np.zeros(len(data.scores), dtype=bool), data.scores
+    trials = getattr(search, "trials_", None)
+    tids = results.get("hyperopt_tid")
+    failed = np.zeros(len(data.scores), dtype=bool)
+    if trials is not None and tids is not None:
+        status = {trial["tid"]: trial["result"].get("status") for trial in trials.trials}
+        failed = np.array([status.get(int(tid)) == "fail" for tid in tids], dtype=bool)
+    raced = (np.asarray(fitted) < n_splits) & ~failed
+    scores = data.scores.copy()
+    if raced.any():
+        splits = np.array(
+            [results[f"split{i}_test_{data.metric}"] for i in range(n_splits)], dtype=float
+        )
+        scores[raced] = np.nanmean(splits[:, raced], axis=0)
+    return raced, scores
+
+
 def _check_metric_scores(scores, failed) -> tuple[np.ndarray, np.ndarray]:
     scores = np.asarray(scores, dtype=float)
     if failed is None:
@@ -184,7 +223,9 @@ def _expression_kind(expression) -> str:
 
 
 def _quantile_is_log(dim: Quantile) -> bool:
-    low, high = (float(x) for x in dim.dist.ppf([0.01, 0.99]))
+    # Through the dimension, not scipy's ppf: a heavy tail's 99% quantile may
+    # be beyond the values the search proposes (and slow to find).
+    low, high = float(dim.value_at(0.01)), float(dim.value_at(0.99))
     return low > 0 and high / low >= _LOG_RATIO
 
 
@@ -302,15 +343,76 @@ def _check_parameters(params, parameters, scales, categories) -> list[_Parameter
     return records
 
 
-def _label(value: Any) -> str:
-    """A short tick label for a categorical value."""
+def _full_label(value: Any) -> str:
+    """A categorical value as text; an estimator as ``Name(changed=value, ...)``.
+
+    As scikit-learn's ``repr`` (``print_changed_only``), an estimator shows
+    only the parameters that differ from their defaults, nested estimators
+    the same way: ``[PCA(1), PCA(2)]`` gives ``PCA(n_components=1)`` and
+    ``PCA(n_components=2)``, not ``PCA`` twice.
+    """
     if isinstance(value, BaseEstimator):
-        return type(value).__name__
+        return f"{type(value).__name__}({', '.join(_changed_params(value))})"
     if isinstance(value, float):
-        text = f"{value:g}"
-    else:
-        text = str(value)
+        return f"{value:g}"
+    return str(value)
+
+
+def _changed_params(estimator: BaseEstimator) -> list[str]:
+    try:
+        signature = inspect.signature(type(estimator).__init__)
+        params = estimator.get_params(deep=False)
+    except (TypeError, ValueError, AttributeError):
+        return []
+    changed = []
+    for name, value in params.items():
+        default = signature.parameters.get(name)
+        if default is None or default.default is inspect.Parameter.empty:
+            changed.append(f"{name}={_param_text(value)}")
+            continue
+        both_nan = all(isinstance(v, float) and math.isnan(v) for v in (value, default.default))
+        if not both_nan and repr(value) != repr(default.default):
+            changed.append(f"{name}={_param_text(value)}")
+    return changed
+
+
+def _param_text(value: Any) -> str:
+    """A parameter value inside an estimator's label."""
+    if isinstance(value, BaseEstimator | float):
+        return _full_label(value)
+    return repr(value)
+
+
+def _cut(text: str) -> str:
+    """``text`` cut at 24 characters (a tick label)."""
     return text if len(text) <= 24 else text[:23] + "\u2026"
+
+
+def _tick_labels(categories: Sequence) -> list[str]:
+    """Short tick labels for ``categories`` that tell them apart.
+
+    An estimator is its class name when that is enough (``SVC``,
+    ``DecisionTreeClassifier``); options of one class show their changed
+    parameters (``PCA(n_components=1)``), in full and wrapped if cut at 24
+    characters they would still look alike; options whose full labels are
+    the same (equal reprs) get their position, ``#1``, ``#2``, ...
+    """
+
+    def name(value: Any) -> str:
+        return type(value).__name__ if isinstance(value, BaseEstimator) else _full_label(value)
+
+    labels = [_cut(name(v)) for v in categories]
+    for detail in (
+        lambda v: _cut(_full_label(v)),
+        lambda v: textwrap.fill(_full_label(v), 24, break_long_words=False),
+    ):
+        counts = Counter(labels)
+        labels = [
+            detail(v) if counts[label] > 1 else label
+            for v, label in zip(categories, labels, strict=True)
+        ]
+    counts = Counter(labels)
+    return [f"{label} #{i + 1}" if counts[label] > 1 else label for i, label in enumerate(labels)]
 
 
 def _coordinates(parameter: _Parameter, params, rows: np.ndarray, rng) -> np.ndarray:
@@ -332,7 +434,7 @@ def _set_scale(ax, parameter: _Parameter, axis: str) -> None:
         getattr(ax, f"{axis}axis").set_major_locator(MaxNLocator(integer=True))
     elif parameter.scale == "categorical":
         n = len(parameter.categories)
-        getattr(ax, f"set_{axis}ticks")(np.arange(n), [_label(v) for v in parameter.categories])
+        getattr(ax, f"set_{axis}ticks")(np.arange(n), _tick_labels(parameter.categories))
         getattr(ax, f"set_{axis}lim")(-0.5, n - 0.5)
     getattr(ax, f"set_{axis}label")(parameter.name)
 
@@ -355,9 +457,12 @@ class ConvergenceDisplay:
     Build it with :meth:`from_estimator`; the constructor takes the plain
     data and does not draw. Candidates are numbered from 1 in the order they
     were evaluated (the order of ``cv_results_``). Failed candidates are drawn
-    as red crosses along the bottom of the Axes; the first round of a TPE
-    search (random candidates, before the model guides the search) is
-    shaded.
+    as red crosses along the bottom of the Axes; candidates raced out by
+    ``racing=True`` (not failures: stopped after some folds) as grey hollow
+    triangles at the mean score of the folds they fitted, left out of the
+    best so far; the first round of a TPE search (random candidates, before
+    the model guides the search) is shaded. The legend is above the Axes,
+    where it hides no candidate.
 
     Parameters
     ----------
@@ -371,6 +476,11 @@ class ConvergenceDisplay:
     rounds : array-like of int of shape (n_candidates,), default=None
         The round of each candidate (``cv_results_["hyperopt_round"]``);
         round 0 is shaded when there are several rounds.
+
+    raced : array-like of bool of shape (n_candidates,), default=None
+        Which candidates were raced out (``racing=True``): their ``scores``
+        are the mean over the folds they fitted. They are drawn apart and
+        do not count in the best so far; a failed one is drawn as failed.
 
     score_name : str, default="mean test score"
         Label of the score axis.
@@ -389,6 +499,9 @@ class ConvergenceDisplay:
 
     failed_line_ : matplotlib Line2D
         The markers of the failed candidates (possibly empty).
+
+    raced_line_ : matplotlib Line2D
+        The markers of the raced-out candidates (possibly empty).
 
     ax_ : matplotlib Axes
         The Axes drawn into.
@@ -423,10 +536,13 @@ class ConvergenceDisplay:
     'candidate'
     """
 
-    def __init__(self, *, scores, failed=None, rounds=None, score_name="mean test score"):
+    def __init__(
+        self, *, scores, failed=None, rounds=None, raced=None, score_name="mean test score"
+    ):
         self.scores = scores
         self.failed = failed
         self.rounds = rounds
+        self.raced = raced
         self.score_name = score_name
 
     @classmethod
@@ -457,7 +573,14 @@ class ConvergenceDisplay:
         rounds = search.cv_results_.get("hyperopt_round")
         if getattr(search, "algo", None) not in MODEL_ALGORITHMS:
             rounds = None  # only model-based algorithms have a start-up round
-        display = cls(scores=data.scores, failed=data.failed, rounds=rounds, score_name=data.name)
+        raced, scores = _raced_out(search, data)
+        display = cls(
+            scores=scores,
+            failed=data.failed & ~raced,
+            rounds=rounds,
+            raced=raced if raced.any() else None,
+            score_name=data.name,
+        )
         return display.plot(ax=ax, **kwargs)
 
     def plot(self, ax=None, *, scatter_kwargs=None, line_kwargs=None):
@@ -483,10 +606,18 @@ class ConvergenceDisplay:
         """
         plt = _import_pyplot()
         scores, failed = _check_metric_scores(self.scores, self.failed)
+        raced = np.zeros(len(scores), dtype=bool)
+        if self.raced is not None:
+            raced = np.asarray(self.raced, dtype=bool)
+            if raced.shape != scores.shape:
+                raise ValueError(
+                    f"raced has shape {raced.shape}, but scores has shape {scores.shape}."
+                )
+            raced = raced & ~failed
         if ax is None:
             _, ax = plt.subplots()
         number = np.arange(1, len(scores) + 1)
-        ok = ~failed
+        ok = ~failed & ~raced
         best = np.fmax.accumulate(np.where(ok, scores, -np.inf)) if len(scores) else scores
         self.best_so_far_ = np.where(np.isfinite(best), best, np.nan)
 
@@ -508,6 +639,12 @@ class ConvergenceDisplay:
             **{"drawstyle": "steps-post", "color": "black", "label": "best so far"}
             | (line_kwargs or {}),
         )
+        (self.raced_line_,) = ax.plot(
+            number[raced],
+            scores[raced],
+            label="raced out (mean of its folds)" if raced.any() else "_raced out",
+            **_RACED_STYLE,
+        )
         (self.failed_line_,) = ax.plot(
             number[failed],
             np.full(failed.sum(), _FAILED_Y),
@@ -519,7 +656,14 @@ class ConvergenceDisplay:
         ax.set_ylabel(self.score_name)
         if len(scores):
             ax.set_xlim(0.5, len(scores) + 0.5)
-        ax.legend(loc="lower right")
+        # Above the Axes: inside, it hid the markers along the bottom.
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.01),
+            ncols=3,
+            fontsize="small",
+            frameon=False,
+        )
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
@@ -766,7 +910,7 @@ class ParameterSlicesDisplay:
             )
             _set_scale(panel, parameter, "x")
             if parameter.scale == "categorical" and any(
-                len(_label(v)) > 6 for v in parameter.categories
+                len(label) > 6 for label in _tick_labels(parameter.categories)
             ):
                 panel.tick_params(axis="x", labelrotation=30)
             lines.append(line)

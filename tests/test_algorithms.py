@@ -13,6 +13,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from hyperopt_search import HyperoptSearchCV
+from hyperopt_search._defaults import proposer
 from hyperopt_search._optimizer import AutoAlgorithm, resolve_algo
 from hyperopt_search.algorithms import gp, mtpe, sobol
 from hyperopt_search.algorithms._encoding import encoded_space
@@ -485,7 +486,7 @@ def test_gp_on_a_conditional_space_explores_an_uncertain_branch():
 
 
 def test_auto_uses_the_gp_on_flat_spaces_and_multivariate_tpe_early_on_conditional_ones():
-    auto = resolve_algo("auto", 5)
+    auto = proposer("auto", n_iter=10, n_initial_points=5).algo
     assert isinstance(auto, AutoAlgorithm)
     flat = Domain(_no_objective, {"x": hp.uniform("x", 0, 1), "k": hp.choice("k", [1, 2])})
     nested = Domain(
@@ -509,7 +510,7 @@ def test_auto_uses_the_gp_on_flat_spaces_and_multivariate_tpe_early_on_condition
 
 
 def test_auto_falls_back_to_multivariate_tpe_when_the_gp_stops():
-    auto = resolve_algo("auto", 5)
+    auto = proposer("auto", n_iter=10, n_initial_points=5).algo
     flat = Domain(_no_objective, {"x": hp.uniform("x", 0, 1), "k": hp.choice("k", [1, 2])})
     wide = Domain(
         _no_objective, {f"x{i}": hp.uniform(f"x{i}", 0, 1) for i in range(auto.MAX_GP_DIMS + 1)}

@@ -124,11 +124,13 @@ def test_monitor_sees_every_round_and_can_stop_the_search():
     seen = []
 
     def monitor(search, results):
-        seen.append((search.n_candidates_, len(results["params"])))
+        # Fitted attributes are set once, at the end of fit: the monitor reads
+        # the results it is given.
+        seen.append((hasattr(search, "cv_results_"), len(results["params"])))
         return len(results["params"]) >= 8
 
     search = _search(monitor=monitor).fit(X, y)
-    assert seen == [(4, 4), (6, 6), (8, 8)]
+    assert seen == [(False, 4), (False, 6), (False, 8)]
     assert search.stop_reason_ == "monitor"
     assert search.n_candidates_ == 8
 
@@ -595,3 +597,181 @@ def test_checkpoint_accepts_path_objects_and_strings(tmp_path):
     for path in (tmp_path / "a.ckpt", str(tmp_path / "b.ckpt")):
         _search(n_iter=4, checkpoint=path).fit(X, y)
         assert Path(path).exists()
+
+
+# -- one consistent set of fitted attributes (issue 22, faults 1 and 3) ---------
+
+
+def _interrupt_after(n):
+    def monitor(search, results):
+        if len(results["params"]) >= n:
+            raise KeyboardInterrupt
+
+    return monitor
+
+
+@pytest.mark.parametrize("schedule", ["rounds", "ordered"])
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_an_interrupted_refit_keeps_no_attribute_of_the_earlier_fit(schedule, warm_start):
+    # Regression (issue 22, fault 1): best_params_ was new, best_estimator_
+    # (and classes_, predict) the earlier fit's, predicting 2 classes.
+    from sklearn.linear_model import LogisticRegression
+
+    two_classes = y < 2
+    search = HyperoptSearchCV(
+        LogisticRegression(max_iter=200),
+        {"C": uniform(0.01, 10)},
+        n_iter=4,
+        cv=2,
+        random_state=0,
+        schedule=schedule,
+    ).fit(X[two_classes], y[two_classes])
+    assert list(search.classes_) == [0, 1]
+    data = (X[two_classes], y[two_classes]) if warm_start else (X, y)
+    search.set_params(n_iter=12, monitor=_interrupt_after(6), warm_start=warm_start)
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(*data)
+    assert search.stop_reason_ == "interrupted"
+    assert not hasattr(search, "best_estimator_")
+    assert not hasattr(search, "refit_time_")
+    assert not hasattr(search, "classes_")
+    with pytest.raises(AttributeError):
+        search.predict(X)
+    n = len(search.cv_results_["params"])
+    assert search.n_candidates_ == n == len(search.trials_) >= 6
+    assert search.best_params_ == search.cv_results_["params"][search.best_index_]
+
+
+def test_partial_best_follows_a_callable_refit():
+    # Regression (issue 22, fault 3): the partial best_index_ was the best
+    # score's, not the callable's choice, and a best_score_ appeared.
+    def lowest_p(results):
+        return int(np.argmin([params["p"] for params in results["params"]]))
+
+    search = _search(n_iter=12, refit=lowest_p, monitor=_interrupt_after(6))
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X, y)
+    finished = _search(n_iter=6, refit=lowest_p).fit(X, y)
+    assert search.best_index_ == lowest_p(search.cv_results_)
+    assert not hasattr(search, "best_score_") and not hasattr(finished, "best_score_")
+    assert search.best_params_ == finished.best_params_
+
+
+def test_partial_results_of_a_multimetric_search_without_refit_have_no_best():
+    # Regression (issue 22, fault 3): refit=False gained best_* after an interrupt.
+    scoring = {"accuracy": "accuracy", "balanced": "balanced_accuracy"}
+    search = _search(n_iter=12, scoring=scoring, refit=False, monitor=_interrupt_after(6))
+    with pytest.raises(KeyboardInterrupt):
+        search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 6
+    for name in ("best_index_", "best_score_", "best_params_", "best_estimator_"):
+        assert not hasattr(search, name)
+    assert search.multimetric_
+
+
+# -- checkpoints and stopping rules at the edges (issue 24) -----------------------
+
+
+class FailsAbove(ScoreIsP):
+    """Scores ``p``; its fit fails for ``p > 0.5``."""
+
+    def fit(self, X, y):
+        if self.p > 0.5:
+            raise ValueError("fails above 0.5")
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize("schedule", ["rounds", "ordered"])
+def test_a_numeric_error_score_never_meets_a_stopping_rule(schedule, capsys):
+    # Regression (issue 24, 2): error_score=2 of a failure met score_threshold=1.5
+    # (no real score is above 1), and verbose printed it as "best".
+    search = _search(
+        estimator=FailsAbove(),
+        n_iter=12,
+        error_score=2.0,
+        score_threshold=1.5,
+        schedule=schedule,
+        verbose=1,
+        # GridSearchCV ranks a numeric error_score like a score: the refit
+        # would take a failing candidate, as it would there.
+        refit=False,
+    )
+    with pytest.warns(Warning):
+        search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert (scores == 2.0).any()  # failures happened, and kept their error_score
+    assert search.stop_reason_ == "n_iter" and search.n_candidates_ == 12
+    assert "best 2" not in capsys.readouterr().out
+
+
+def test_a_failure_neither_resets_nor_extends_n_iter_no_change():
+    # Regression (issue 24, 2): with error_score=0, a failure counted.
+    from hyperopt_search._record import SearchRecord
+    from hyperopt_search._stopping import StoppingRules
+
+    record = SearchRecord([], None)
+    record.scores, record.failed = [0.5, 0.9, 0.0, 0.6, 0.7], [False, False, True, False, False]
+    rules = StoppingRules(n_iter_no_change=3)
+    assert rules.after_round(record.real_scores) == "n_iter_no_change"
+    assert rules.after_round(record.scores[:4]) is None  # the failure's 0.0 read as a score
+
+
+def test_a_checkpoint_refuses_another_random_state(tmp_path):
+    # Regression (issue 24, 3): a loop over seeds sharing one checkpoint
+    # returned seed 0's search for every seed.
+    path = tmp_path / "search.ckpt"
+    _search(n_iter=4, checkpoint=path, random_state=0).fit(X, y)
+    ScoreIsP.fitted.clear()
+    with pytest.raises(ValueError, match="another random_state"):
+        _search(n_iter=6, checkpoint=path, random_state=1).fit(X, y)
+    assert ScoreIsP.fitted == []
+
+
+def test_checkpoint_problems_are_found_before_any_fit(tmp_path):
+    # Regression (issue 24, 5): found after 15 fits.
+    long_name = tmp_path / ("c" * 245)
+    with pytest.raises(ValueError, match=r"checkpoint=.*too long for its temporary file"):
+        _search(n_iter=4, checkpoint=long_name).fit(X, y)
+    (tmp_path / ".search.ckpt.lock").mkdir()
+    with pytest.raises(ValueError, match=r"checkpoint=.*lock file.*not a file"):
+        _search(n_iter=4, checkpoint=tmp_path / "search.ckpt").fit(X, y)
+    space = {"p": uniform(0, 1), "interrupt_above": [None, lambda: 2]}
+    with pytest.raises(ValueError, match=r"checkpoint is set.*cannot be pickled"):
+        _search(n_iter=4, param_distributions=space, checkpoint=tmp_path / "ok.ckpt").fit(X, y)
+    assert ScoreIsP.fitted == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"format": "hyperopt-search checkpoint", "version": 2},
+        {"format": "hyperopt-search checkpoint", "version": 2, "searches": ["x"]},
+        {"format": "hyperopt-search checkpoint", "version": 2, "searches": {"a": object()}},
+        {"format": "hyperopt-search checkpoint", "version": 1, "state": None},
+    ],
+)
+def test_a_malformed_checkpoint_with_a_valid_header_is_a_clear_error(payload, tmp_path):
+    # Regression (issue 24, 7): KeyError, AttributeError or TypeError.
+    path = tmp_path / "search.ckpt"
+    path.write_bytes(pickle.dumps(payload))
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"malformed.*left untouched"):
+        _search(n_iter=4, checkpoint=path).fit(X, y)
+    assert path.read_bytes() == before
+    assert ScoreIsP.fitted == []
+
+
+def test_a_symlinked_checkpoint_is_written_through_the_link(tmp_path):
+    # Regression (issue 24, 8): the link became a regular file and its target
+    # was never written again.
+    storage = tmp_path / "storage"
+    storage.mkdir()
+    target = storage / "search.ckpt"
+    link = tmp_path / "search.ckpt"
+    link.symlink_to(target)
+    _search(n_iter=4, checkpoint=link).fit(X, y)
+    assert link.is_symlink() and target.exists()
+    _search(n_iter=6, checkpoint=link).fit(X, y)
+    assert link.is_symlink()
+    (search,) = load_checkpoint(target).values()
+    assert search.n_candidates == 6

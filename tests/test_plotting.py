@@ -486,3 +486,82 @@ def test_importing_the_module_does_not_import_matplotlib():
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- regressions of issue 24 -----------------------------------------------------
+
+
+def test_estimator_options_are_told_apart_by_their_changed_parameters(iris, tmp_path):
+    # Regression (issue 24, item 9): the ticks were "PCA, PCA, PCA" in the
+    # slice and pair displays. They show the non-default parameters now.
+    from sklearn.decomposition import PCA
+
+    search = HyperoptSearchCV(
+        Pipeline([("reduce", PCA()), ("clf", LogisticRegression(max_iter=500))]),
+        {"reduce": [PCA(1), PCA(2), PCA(3)], "clf__C": loguniform(1e-2, 1e2)},
+        n_iter=6,
+        cv=2,
+        random_state=0,
+    ).fit(*iris)
+    expected = ["PCA(n_components=1)", "PCA(n_components=2)", "PCA(n_components=3)"]
+    slices = ParameterSlicesDisplay.from_estimator(search, params=["reduce"])
+    assert _ticklabels(slices.axes_[0]) == expected
+    pair = ParameterPairDisplay.from_estimator(search, x="clf__C", y="reduce")
+    assert _ticklabels(pair.ax_, "y") == expected
+    _render(pair, tmp_path)
+
+
+def test_tick_labels_cut_alike_are_shown_in_full():
+    # Cut at 24 characters, C=0.1 and C=0.01 would look the same again.
+    display = ParameterSlicesDisplay(
+        params=[
+            {"clf": LogisticRegression(C=0.1, max_iter=1000)},
+            {"clf": LogisticRegression(C=0.01, max_iter=1000)},
+            {"clf": LogisticRegression()},
+        ],
+        scores=[0.5, 0.6, 0.7],
+        parameters=["clf"],
+        scales={"clf": "categorical"},
+    ).plot()
+    labels = _ticklabels(display.axes_[0])
+    assert labels == [
+        "LogisticRegression(C=0.1,\nmax_iter=1000)",
+        "LogisticRegression(C=0.01,\nmax_iter=1000)",
+        "LogisticRegression()",
+    ]
+
+
+def test_convergence_marks_raced_out_candidates_apart_from_failures(iris, tmp_path):
+    # Regression (issue 24, item 10): raced-out candidates (NaN mean score)
+    # were drawn as failed crosses, partly under the legend. They get their
+    # own marks at the mean of the folds they fitted, and a legend entry;
+    # the legend sits above the Axes.
+    search = HyperoptSearchCV(
+        LogisticRegression(max_iter=500),
+        {"C": loguniform(1e-4, 1e2)},
+        n_iter=16,
+        cv=5,
+        racing=True,
+        random_state=0,
+    ).fit(*iris)
+    fitted = search.cv_results_["n_splits_fitted"]
+    raced = fitted < search.n_splits_
+    assert raced.any() and not _failed_mask(search).any()
+    display = ConvergenceDisplay.from_estimator(search)
+    number = np.arange(1, len(fitted) + 1)
+    assert list(display.raced_line_.get_xdata()) == list(number[raced])
+    assert len(display.failed_line_.get_xdata()) == 0
+    assert list(display.scores_line_.get_xdata()) == list(number[~raced])
+    splits = np.array([search.cv_results_[f"split{i}_test_score"] for i in range(5)])
+    partial = np.nanmean(splits[:, raced], axis=0)
+    np.testing.assert_allclose(display.raced_line_.get_ydata(), partial)
+    assert display.raced_line_.get_marker() != display.failed_line_.get_marker()
+    assert display.best_so_far_[-1] == search.best_score_
+    legend = display.ax_.get_legend()
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert "raced out (mean of its folds)" in labels
+    _render(display, tmp_path)
+    renderer = display.figure_.canvas.get_renderer()
+    legend_box = legend.get_window_extent(renderer)
+    axes_box = display.ax_.get_window_extent(renderer)
+    assert legend_box.y0 >= axes_box.y1 - 1  # nothing drawn is under it

@@ -5,11 +5,12 @@ import pytest
 from hyperopt import hp
 from hyperopt.pyll.stochastic import sample
 from scipy import stats
-from sklearn.linear_model import LogisticRegression
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC
 
-from hyperopt_search import to_hyperopt_space
+from hyperopt_search import HyperoptSearchCV, to_hyperopt_space
 from hyperopt_search._optimizer import HyperoptOptimizer, resolve_algo
 from hyperopt_search._space import (
     BRANCH_LABEL,
@@ -319,3 +320,144 @@ def test_colliding_labels_raise():
         to_hyperopt_space({"C": [1, 2], "gamma": hp.uniform("C", 0, 1)})
     with pytest.raises(ValueError, match="reserved"):
         to_hyperopt_space({"x": hp.uniform(BRANCH_LABEL, 0, 1)})
+
+
+# -- regressions of issue 24 -------------------------------------------------------
+
+
+def test_a_discrete_distribution_with_non_integer_values_gives_values_of_its_support():
+    # Regression (issue 24, item 1): decoded with int(), so Ridge's alpha was
+    # only ever 0 (not in the support) and the search stopped as exhausted.
+    dist = stats.rv_discrete(values=([0.1, 0.5, 2.0], [0.3, 0.3, 0.4]))()
+    space = to_hyperopt_space({"alpha": dist})
+    assert space.size == 3
+    assert sorted(space.decode(vals)["alpha"] for vals in space.iter_vals()) == [0.1, 0.5, 2.0]
+    for value in (0.1, 0.5, 2.0):
+        assert space.decode(space.encode({"alpha": value})) == {"alpha": value}
+    with pytest.raises(ValueError, match="not in the search space"):
+        space.encode({"alpha": 1})
+    values = [p["alpha"] for p in _prior_samples(space, 3)]
+    assert sorted(values) == [0.1, 0.5, 2.0] and all(type(v) is float for v in values)
+    # The prior is the distribution's: each value gets its share of quantiles.
+    draws = [space.decode({"alpha": [q]})["alpha"] for q in np.linspace(0, 1, 1001)]
+    shares = [draws.count(v) / 1001 for v in (0.1, 0.5, 2.0)]
+    assert shares == pytest.approx([0.3, 0.3, 0.4], abs=0.01)
+    X, y = np.arange(16.0).reshape(8, 2), np.arange(8.0)
+    search = HyperoptSearchCV(Ridge(), {"alpha": dist}, n_iter=3, cv=2, random_state=0)
+    search.fit(X, y)
+    assert sorted(p["alpha"] for p in search.cv_results_["params"]) == [0.1, 0.5, 2.0]
+
+
+def test_a_discrete_distribution_of_integer_values_and_loc_gives_native_values():
+    ints = stats.rv_discrete(values=([2, 5, 9], [0.2, 0.5, 0.3]))()
+    shifted = stats.rv_discrete(values=([0.1, 0.5, 2.0], [0.3, 0.3, 0.4]))(loc=1)
+    space = to_hyperopt_space({"k": ints, "x": shifted})
+    params = [space.decode(vals) for vals in space.iter_vals()]
+    assert sorted({p["k"] for p in params}) == [2, 5, 9]
+    assert all(type(p["k"]) is int for p in params)
+    assert sorted({p["x"] for p in params}) == pytest.approx([1.1, 1.5, 3.0])
+    # log_prior reads the given probabilities (scipy's pmf misses 1.1 = 0.1 + 1).
+    vals = space.encode({"k": 5, "x": params[0]["x"]})
+    assert space.log_prior(vals) == pytest.approx(np.log(0.5) + np.log(0.3))
+
+
+class _Param(RegressorMixin, BaseEstimator):
+    """A regressor with one parameter ``x`` whose fits take no time."""
+
+    def __init__(self, x=1):
+        self.x = x
+
+    def fit(self, X, y):
+        return self
+
+    def score(self, X, y):
+        return -abs(float(self.x) - 3.0)
+
+
+_HEAVY = [
+    stats.zipf(2),
+    stats.zipf(1.1),
+    stats.geom(0.001),
+    stats.yulesimon(5),
+    stats.logser(0.9),
+    stats.zipfian(1.5, 1000),
+    stats.nbinom(1, 0.01),
+    stats.poisson(1000),
+    stats.betanbinom(5, 1.1, 1),
+    stats.skellam(10, 3),
+]
+
+
+@pytest.mark.parametrize("dist", _HEAVY, ids=lambda d: f"{d.dist.name}{d.args}")
+def test_heavy_tailed_and_wide_discrete_distributions_are_searched(dist):
+    # Regression (issue 24, item 4): set-up asked scipy's generic ppf for the
+    # quantile 1 - 1e-12 and enumerated the support value by value: zipf(2)
+    # never finished, geom(0.001) took 30 s, yulesimon(5) and logser(0.9)
+    # raised "updating stopped, endless loop". The enumeration is bounded now.
+    space = to_hyperopt_space({"x": dist})
+    assert space.size is None or space.size <= 100_000
+    for algo in ("rand", "tpe"):
+        optimizer = HyperoptOptimizer(space, resolve_algo(algo, None), np.random.default_rng(0))
+        values = [c.params["x"] for c in optimizer.ask(30)]
+        # (zipf(2) repeats itself: the optimizer stops asking its prior sooner)
+        assert len(set(values)) == len(values) >= 15
+        assert all(type(v) is int and dist.pmf(v) > 0 for v in values)
+    # The extreme quantiles decode to values of the support, within the bound.
+    ends = [space.decode({"x": [q]})["x"] for q in (0.0, 1e-12, 0.5, 1 - 1e-12, 1.0)]
+    assert ends == sorted(ends) and all(dist.pmf(v) > 0 for v in ends)
+    X, y = np.zeros((8, 1)), np.zeros(8)
+    search = HyperoptSearchCV(_Param(), {"x": dist}, n_iter=4, cv=2, random_state=0)
+    search.fit(X, y)
+    assert search.n_candidates_ == 4
+    assert all(dist.pmf(p["x"]) > 0 for p in search.cv_results_["params"])
+
+
+def test_a_distribution_with_much_probability_beyond_the_bound_is_truncated():
+    # zipf(1.1) puts 30% of its probability above 100000: searched truncated
+    # to the integers up to the bound, and the space says so.
+    space = to_hyperopt_space({"x": stats.zipf(1.1)})
+    assert space.decode({"x": [1.0]})["x"] == 100_000
+    assert "truncated at 100000" in repr(space)
+    with pytest.raises(ValueError, match="beyond the values 1 to 100000"):
+        space.encode({"x": 10**6})
+
+
+@pytest.mark.parametrize(
+    "unfrozen, frozen",
+    [
+        (
+            stats.rv_discrete(values=([0.1, 0.5, 2.0], [0.3, 0.3, 0.4])),
+            stats.rv_discrete(values=([0.1, 0.5, 2.0], [0.3, 0.3, 0.4]))(),
+        ),
+        (
+            stats.rv_histogram(np.histogram(np.linspace(0, 3, 30) ** 2, bins=4)),
+            stats.rv_histogram(np.histogram(np.linspace(0, 3, 30) ** 2, bins=4))(),
+        ),
+        (stats.uniform, stats.uniform()),
+    ],
+    ids=["rv_discrete", "rv_histogram", "uniform"],
+)
+def test_scipy_distributions_without_shapes_are_accepted_unfrozen(unfrozen, frozen):
+    # Regression (issue 24, item 6): rv_discrete(values=...) and rv_histogram
+    # objects (scipy's idiom, sampled by RandomizedSearchCV) raised a
+    # TypeError naming rv_sample. They are their frozen version.
+    space = to_hyperopt_space({"x": unfrozen})
+    same = to_hyperopt_space({"x": frozen})
+    assert repr(space) == repr(same)
+    quantiles = [{"x": [q]} for q in np.linspace(0, 1, 11)]
+    assert [space.decode(v) for v in quantiles] == [same.decode(v) for v in quantiles]
+
+
+def test_custom_distributions_differ_by_their_data():
+    # The description is also the space's identity in a checkpoint.
+    a = stats.rv_discrete(values=([1, 2], [0.5, 0.5]))
+    b = stats.rv_discrete(values=([1, 3], [0.5, 0.5]))
+    h1 = stats.rv_histogram(np.histogram([0, 1, 1, 2], bins=3))
+    h2 = stats.rv_histogram(np.histogram([0, 1, 2, 2], bins=3))
+    assert repr(to_hyperopt_space({"x": a})) != repr(to_hyperopt_space({"x": b}))
+    assert repr(to_hyperopt_space({"x": h1})) != repr(to_hyperopt_space({"x": h2}))
+
+
+def test_a_scipy_distribution_needing_shapes_says_to_freeze_it():
+    with pytest.raises(TypeError, match=r"'C'.*poisson.*not frozen.*\(mu\)"):
+        to_hyperopt_space({"C": stats.poisson})

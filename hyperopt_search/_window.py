@@ -1,17 +1,9 @@
-"""Candidates in flight, and which finished one hyperopt hears about next.
+"""The window of candidates in flight, and which of them the proposer hears about next.
 
-The pipelined schedules keep up to ``batch_size`` candidates in flight (all
-their folds submitted at once, or, with racing, one fold after the other) and
-propose a new one each time one is told to hyperopt. :class:`Pipeline` holds
-the candidates in flight, in the order they were proposed, and hands back the
-next one to tell:
-
-- ``ordered=True``: always the oldest, once all its folds are done. Each
-  proposal then sees exactly the same finished and pending candidates whatever
-  the number of workers or the fit times, so the search is reproducible.
-- ``ordered=False``: whichever finishes first (the oldest among those already
-  done). No worker waits for a slow candidate, but the results told before
-  each proposal depend on timing.
+Every schedule is the same loop (:mod:`._loop`) with another :class:`Window`:
+candidates are proposed while the window has room, their folds are submitted
+to the workers at once (or, with racing, one after the other), and the window
+says which finished candidates to tell next.
 """
 
 from __future__ import annotations
@@ -24,7 +16,7 @@ import numpy as np
 
 from ._optimizer import Candidate
 
-__all__ = ["Evaluation", "Pipeline"]
+__all__ = ["Evaluation", "Window"]
 
 
 @dataclass
@@ -97,14 +89,32 @@ def _placeholder(out: dict) -> dict:
     return placeholder
 
 
-class Pipeline:
-    """The candidates in flight, in proposal order.
+class Window:
+    """The candidates in flight, in proposal order, and when to tell which.
+
+    One policy per schedule:
+
+    - ``"rounds"``: a round of candidates is proposed together, all their
+      folds are fitted, and they are told together; the next round is
+      proposed when the window is empty.
+    - ``"ordered"``: up to ``batch_size`` candidates in flight (the whole
+      start-up design at first, unless racing); the oldest is told once all
+      its folds are done, and new ones are proposed at once. Each proposal
+      sees the same told and pending candidates whatever the timing.
+    - ``"async"``: like ``"ordered"``, but whichever candidate finishes first
+      is told: no worker waits for a slow candidate, but what each proposal
+      sees depends on timing.
 
     Parameters
     ----------
-    ordered : bool
-        Tell finished candidates in proposal order (reproducible) rather than
-        as they finish.
+    schedule : {"rounds", "ordered", "async"}
+    batch_size : int
+        The candidates of a round, or in flight.
+    startup : int
+        The model-free candidates of a new search, proposed in its first round.
+    racing : bool
+        Racing proposes the start-up candidates ``batch_size`` at a time too,
+        so that later ones race the first ones.
 
     Examples
     --------
@@ -114,41 +124,69 @@ class Pipeline:
     ...     future = Future()
     ...     future.set_result(value)
     ...     return future
-    >>> pipeline = Pipeline(ordered=True)
-    >>> pipeline.add(Evaluation(Candidate(0, {"C": 1.0}), 0, [finished({"fold": 0})]))
-    >>> len(pipeline)
+    >>> window = Window("ordered", batch_size=2, startup=0, racing=False)
+    >>> window.room(n_told=0, n_iter=10)  # proposed one at a time, up to batch_size
     1
-    >>> pipeline.next().candidate.tid
-    0
-    >>> len(pipeline)
+    >>> window.add(Evaluation(Candidate(0, {"C": 1.0}), 0, [finished({"fold": 0})]))
+    >>> [evaluation.candidate.tid for evaluation in window.next()]
+    [0]
+    >>> len(window)
     0
     """
 
-    def __init__(self, *, ordered: bool):
-        self.ordered = ordered
+    def __init__(self, schedule: str, *, batch_size: int, startup: int, racing: bool):
+        self.schedule = schedule
+        self.batch_size = batch_size
+        self.startup = startup
+        self.racing = racing
         self._in_flight: list[Evaluation] = []
 
     def __len__(self) -> int:
         return len(self._in_flight)
 
+    def room(self, n_told: int, n_iter: int) -> int:
+        """How many candidates to propose now, together (0: wait for results)."""
+        if self.schedule == "rounds":
+            if self._in_flight:
+                return 0
+            size = max(self.batch_size, self.startup) if n_told == 0 else self.batch_size
+            return max(0, min(size, n_iter - n_told))
+        limit = n_told + self.batch_size
+        if not self.racing:
+            limit = max(limit, self.startup)
+        return max(0, min(1, min(n_iter, limit) - n_told - len(self._in_flight)))
+
+    def starts_new_round(self, n_trials: int) -> bool:
+        """Whether the round counter moves on after a proposal, ``n_trials`` trials in all.
+
+        A round of ``"rounds"`` is its proposals together; with a pipelined
+        schedule, the start-up candidates share a round, then each later
+        candidate is its own.
+        """
+        return self.schedule == "rounds" or n_trials >= self.startup
+
     def add(self, evaluation: Evaluation) -> None:
         self._in_flight.append(evaluation)
 
-    def next(self) -> Evaluation:
-        """Wait for the next candidate to tell and take it out of the pipeline."""
+    def next(self) -> list[Evaluation]:
+        """Wait for the next candidates to tell, and take them out of the window."""
         if not self._in_flight:
             raise IndexError("no candidate in flight")
+        if self.schedule == "rounds":
+            wait([f for e in self._in_flight for f in e.futures], return_when=ALL_COMPLETED)
+            told, self._in_flight = self._in_flight, []
+            return told
         while True:
             for evaluation in self._in_flight:
                 evaluation.advance()
-            eligible = self._in_flight[:1] if self.ordered else self._in_flight
+            eligible = self._in_flight[:1] if self.schedule == "ordered" else self._in_flight
             for index, evaluation in enumerate(eligible):
                 if evaluation.done:
-                    return self._in_flight.pop(index)
+                    return [self._in_flight.pop(index)]
             racing = any(e.submit_fold is not None for e in self._in_flight)
             # Racing submits a fold when the one before is done: wake up for
             # any fold of any candidate in flight.
             watched = self._in_flight if racing else eligible
             pending = [f for e in watched for f in e.futures if not f.done()]
-            all_done = self.ordered and not racing
+            all_done = self.schedule == "ordered" and not racing
             wait(pending, return_when=ALL_COMPLETED if all_done else FIRST_COMPLETED)
