@@ -44,6 +44,7 @@ from spaces import is_conditional, to_grid, to_hyperopt, to_optuna, to_scipy, to
 from tasks import Data, Task
 
 from hyperopt_search import HyperoptSearchCV
+from hyperopt_search import _compat as hs_compat
 
 N_SPLITS = 3
 
@@ -85,14 +86,26 @@ class FoldTrace:
 
     @contextlib.contextmanager
     def active(self):
-        originals = (sk_search._fit_and_score, sk_validation._fit_and_score)
+        # HyperoptSearchCV calls scikit-learn's function through its own
+        # module (hyperopt_search._compat, since the one search loop), which
+        # imported it by name: patch that binding too.
+        originals = (
+            sk_search._fit_and_score,
+            sk_validation._fit_and_score,
+            hs_compat._fit_and_score,
+        )
         sk_search._fit_and_score = self._wrap(originals[0])
         sk_validation._fit_and_score = self._wrap(originals[1])
+        hs_compat._fit_and_score = self._wrap(originals[2])
         self.t0 = time.perf_counter()
         try:
             yield self
         finally:
-            sk_search._fit_and_score, sk_validation._fit_and_score = originals
+            (
+                sk_search._fit_and_score,
+                sk_validation._fit_and_score,
+                hs_compat._fit_and_score,
+            ) = originals
 
     def candidates(self) -> list[Candidate]:
         out = []
