@@ -78,9 +78,13 @@ N_KERNEL_SAMPLES = 8
 #: a proposal; see ``benchmarks/results/gp_variants/engine_cost.md``.
 MAX_INTEGRATED_TRIALS = 20
 #: With the MAP estimate, the kernel parameters are refitted once the finished
-#: trials have grown by this fraction since the last fit (every trial below
-#: 20, every 5th at 50, every 20th at 200): see :func:`_map_estimate`.
-_REFIT_GROWTH = 0.1
+#: trials have grown by this fraction since the last fit (0: at every
+#: proposal, warm-started from the last fit): see :func:`_map_estimate`. 0.1
+#: (a refit every 5th trial at 50, every 20th at 200) was measured worse on
+#: the tuning suite at 100 candidates (10 wins / 13 losses, forest 1 / 5;
+#: ratio 0.14 against 0.13), refitting at every proposal level (15 / 11, 0.13):
+#: ``benchmarks/results/gp_variants/engine_cost.md``.
+_REFIT_GROWTH = 0.0
 #: Quasi-random candidates scored by the acquisition function per proposal.
 _N_POOL = 512
 #: Best trials perturbed to add local candidates, and perturbations of each.
@@ -215,13 +219,13 @@ def propose(
 def _map_estimate(
     X: np.ndarray, y: np.ndarray, categorical: np.ndarray, kernels: _KernelMemory | None
 ) -> GaussianProcess:
-    """The GP with MAP kernel parameters, refitted once the trials have grown
-    by a tenth since the last fit (:data:`_REFIT_GROWTH`), from that fit.
+    """The GP with MAP kernel parameters, fitted from the last fit's estimate.
 
-    In between, the last estimate is reused as it is (one factorisation):
-    a fit costs 13 to 25 L-BFGS-B steps, each an ``n x n`` inverse (58 ms at
-    200 trials warm-started, 95 ms from the fixed start), and a few more
-    trials move the estimate little.
+    A fit costs 13 to 25 L-BFGS-B steps, each an ``n x n`` inverse (58 ms at
+    200 trials warm-started, 95 ms from the fixed start). With
+    :data:`_REFIT_GROWTH` above 0 the last estimate is reused as it is (one
+    factorisation) until the trials have grown by that fraction; the default
+    0 refits at every proposal, since the stale estimate cost quality.
     """
     previous = kernels.before(len(X)) if kernels is not None else None
     if previous is not None:
