@@ -2,8 +2,10 @@
 
 The optimiser alone, without any fit: a history of ``n`` finished trials
 (random points of the overhead benchmark's five-parameter space, with a
-smooth loss) is built once per size, then each algorithm is asked for one
-proposal ``--repeats`` times with different seeds; the median is reported.
+smooth loss) is built once per size (each algorithm is asked once before
+the last trial is added, as in a search: the GP starts its kernel fit from
+the previous proposal's), then each algorithm is asked for one proposal
+``--repeats`` times with different seeds; the median is reported.
 This is the number that decides whether a Gaussian-process proposal is worth
 its cost next to the fits it saves (see ``algo="auto"``).
 
@@ -43,10 +45,13 @@ from hyperopt_search import to_hyperopt_space  # noqa: E402
 from hyperopt_search._optimizer import resolve_algo  # noqa: E402
 
 
-def _history(domain: Domain, n: int, seed: int) -> Trials:
+def _history(domain: Domain, n: int, seed: int, before_last=None) -> Trials:
+    """``n`` finished random trials; ``before_last(trials)`` is called before the last."""
     trials = Trials()
     rng = np.random.default_rng(seed)
-    for _ in range(n):
+    for i in range(n):
+        if i == n - 1 and before_last is not None:
+            before_last(trials)
         (tid,) = trials.new_trial_ids(1)
         (doc,) = rand.suggest([tid], domain, trials, int(rng.integers(2**31 - 1)))
         vals = doc["misc"]["vals"]
@@ -69,7 +74,15 @@ def measure(sizes: list[int], repeats: int) -> list[dict]:
     rows = []
     for n in sizes:
         domain = Domain(lambda _: 0.0, space.expr)
-        trials = _history(domain, n, seed=n)
+
+        def propose_once(trials: Trials, domain: Domain = domain) -> None:
+            # As in a search: each algorithm has proposed with n - 1 trials
+            # (the GP keeps its kernel parameters in trials.attachments to
+            # start the next fit from them).
+            for algo in algos.values():
+                algo([trials.new_trial_ids(1)[0]], domain, trials, 0)
+
+        trials = _history(domain, n, seed=n, before_last=propose_once)
         for name, algo in algos.items():
             algo([trials.new_trial_ids(1)[0]], domain, trials, 0)  # warm caches
             times = []

@@ -14,10 +14,10 @@ Losses are minimised: expected improvement is below the best loss.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import cho_solve, cholesky, solve_triangular
+from scipy.linalg.lapack import dpotrf, dpotri, dpotrs, dtrtrs
 from scipy.optimize import minimize
 from scipy.special import erfcx, log_ndtr, ndtr
 
@@ -42,6 +42,38 @@ def squared_differences(a: np.ndarray, b: np.ndarray, categorical: np.ndarray) -
     if categorical.any():
         out[..., categorical] = (out[..., categorical] > 0).astype(float)
     return out
+
+
+def _cholesky(cov: np.ndarray) -> np.ndarray | None:
+    """Lower Cholesky factor of ``cov``, or None if it is not positive definite.
+
+    LAPACK's ``dpotrf``, called as ``scipy.linalg.cholesky(cov, lower=True)``
+    calls it (the same factor, bit for bit), without that function's checks
+    and wrappers: they cost more than a 20 x 20 factorisation itself, and the
+    slice sampler of :meth:`GaussianProcess.sample` factorises about 450 times
+    per proposal (``benchmarks/results/proposal_cost_profile.md``).
+    """
+    chol, info = dpotrf(cov, lower=1, clean=1)
+    return chol if info == 0 else None
+
+
+def _cho_solve(chol: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``cov^-1 b`` from the lower factor of ``cov`` (``scipy.linalg.cho_solve``'s
+    ``dpotrs``, bit for bit, without its checks)."""
+    return dpotrs(chol, b, lower=1)[0]
+
+
+def _inverse(chol: np.ndarray) -> np.ndarray:
+    """``cov^-1`` from the lower Cholesky factor of ``cov`` (LAPACK's ``dpotri``)."""
+    inv = dpotri(chol, lower=1)[0]  # the lower triangle only
+    lower = np.tril(inv)
+    return lower + np.tril(inv, -1).T
+
+
+def _matern52_value(r2: np.ndarray) -> np.ndarray:
+    """Matern-5/2 of squared distances (:func:`_matern52` without the derivative)."""
+    r = np.sqrt(np.maximum(r2, 0.0))
+    return (1.0 + _SQRT5 * r + 5.0 / 3.0 * r2) * np.exp(-_SQRT5 * r)
 
 
 def _matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -72,35 +104,51 @@ class GaussianProcess:
     noise_var: float
     noise: np.ndarray | None = None
     raw: np.ndarray | None = None
+    #: ``squared_differences(X, X, categorical)``, if the caller has it.
+    d2: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if self.noise is None:
             self.noise = np.full(len(self.y), self.noise_var)
+        if self.d2 is None:
+            self.d2 = squared_differences(self.X, self.X, self.categorical)
         self._factorise()
 
     def _factorise(self) -> None:
-        d2 = squared_differences(self.X, self.X, self.categorical)
-        k, _ = _matern52(d2 @ self.inverse_squared_lengthscales)
-        cov = self.kernel_scale * k
+        cov = self.kernel_scale * _matern52_value(self.d2 @ self.inverse_squared_lengthscales)
         cov[np.diag_indices_from(cov)] += self.noise
         for jitter in (0.0, 1e-8, 1e-6, 1e-4):  # repeated rows with a tiny noise
-            try:
-                self._chol = cholesky(cov + jitter * np.eye(len(cov)), lower=True)
+            chol = _cholesky(cov + jitter * np.eye(len(cov)) if jitter else cov)
+            if chol is not None:
+                self._chol = chol
                 break
-            except np.linalg.LinAlgError:
-                continue
         else:
             raise np.linalg.LinAlgError("the kernel matrix is not positive definite")
-        self._alpha = cho_solve((self._chol, True), self.y)
+        self._alpha = _cho_solve(self._chol, self.y)
 
     # -- fitting -----------------------------------------------------------
 
     @classmethod
-    def fit(cls, X: np.ndarray, y: np.ndarray, categorical: np.ndarray) -> GaussianProcess:
-        """MAP estimate of the kernel parameters (Optuna's priors), from fixed start."""
+    def fit(
+        cls,
+        X: np.ndarray,
+        y: np.ndarray,
+        categorical: np.ndarray,
+        d2: np.ndarray | None = None,
+        start: np.ndarray | None = None,
+    ) -> GaussianProcess:
+        """MAP estimate of the kernel parameters (Optuna's priors).
+
+        ``d2`` is ``squared_differences(X, X, categorical)`` if the caller has
+        it. L-BFGS-B starts from ``start`` (log kernel parameters, as ``raw``;
+        for example the previous proposal's estimate) or else from a fixed
+        point: unit inverse squared length scales and kernel scale, noise 0.01.
+        """
         d = X.shape[1]
-        d2 = squared_differences(X, X, categorical)
-        start = np.concatenate([np.zeros(d), [0.0], [math.log(1e-2)]])
+        if d2 is None:
+            d2 = squared_differences(X, X, categorical)
+        if start is None or len(start) != d + 2:
+            start = np.concatenate([np.zeros(d), [0.0], [math.log(1e-2)]])
         result = minimize(
             _neg_log_posterior,
             start,
@@ -109,7 +157,7 @@ class GaussianProcess:
             method="L-BFGS-B",
             bounds=[(-_RAW_BOUND, _RAW_BOUND)] * (d + 2),
         )
-        return cls._from_raw(X, y, categorical, result.x)
+        return cls._from_raw(X, y, categorical, result.x, d2)
 
     @classmethod
     def sample(
@@ -128,17 +176,17 @@ class GaussianProcess:
         poorly determined, and an acquisition function averaged over the
         samples hedges between the fits the data allow.
         """
-        start = cls.fit(X, y, categorical).raw
         d2 = squared_differences(X, X, categorical)
+        start = cls.fit(X, y, categorical, d2).raw
 
         def log_density(raw: np.ndarray) -> float:
             return -_neg_log_posterior(raw, d2, y, gradient=False)
 
         raws = slice_sample(log_density, start, rng, n_samples, bound=_RAW_BOUND)
-        return [cls._from_raw(X, y, categorical, raw) for raw in raws]
+        return [cls._from_raw(X, y, categorical, raw, d2) for raw in raws]
 
     @classmethod
-    def _from_raw(cls, X, y, categorical, raw: np.ndarray) -> GaussianProcess:
+    def _from_raw(cls, X, y, categorical, raw: np.ndarray, d2=None) -> GaussianProcess:
         d = X.shape[1]
         return cls(
             X=X,
@@ -148,17 +196,27 @@ class GaussianProcess:
             kernel_scale=math.exp(raw[d]),
             noise_var=MIN_NOISE + math.exp(raw[d + 1]),
             raw=np.array(raw, dtype=float),
+            d2=d2,
         )
 
-    def condition_on(self, X_new: np.ndarray, y_new: np.ndarray) -> GaussianProcess:
+    def condition_on(
+        self,
+        X_new: np.ndarray,
+        y_new: np.ndarray,
+        stacked: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> GaussianProcess:
         """The same kernel, with noise-free fantasy observations added.
 
         A fantasy (a pending trial at the model's mean, a failure at the worst
         loss) is certain: the uncertainty, hence the expected improvement,
-        vanishes there and shrinks around it.
+        vanishes there and shrinks around it. ``stacked`` is
+        ``self.stacked_with(X_new)`` if the caller has it (GPs with the same
+        observations share it, and then their predictions share work).
         """
+        X, d2 = self.stacked_with(X_new) if stacked is None else stacked
         return GaussianProcess(
-            X=np.vstack([self.X, X_new]),
+            X=X,
+            d2=d2,
             y=np.concatenate([self.y, y_new]),
             categorical=self.categorical,
             inverse_squared_lengthscales=self.inverse_squared_lengthscales,
@@ -168,16 +226,28 @@ class GaussianProcess:
             raw=self.raw,
         )
 
+    def stacked_with(self, X_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The observations with ``X_new`` added, and their squared differences."""
+        X = np.vstack([self.X, X_new])
+        return X, squared_differences(X, X, self.categorical)
+
     # -- prediction --------------------------------------------------------
 
-    def predict(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and standard deviation of the latent loss at rows of ``Xq``."""
-        k, _ = _matern52(
-            squared_differences(Xq, self.X, self.categorical) @ self.inverse_squared_lengthscales
-        )
+    def predict(
+        self, Xq: np.ndarray, d2: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and standard deviation of the latent loss at rows of ``Xq``.
+
+        ``d2`` is ``squared_differences(Xq, self.X, self.categorical)`` if the
+        caller has it (GPs that share their observations share it).
+        """
+        if d2 is None:
+            d2 = squared_differences(Xq, self.X, self.categorical)
+        k = _matern52_value(d2 @ self.inverse_squared_lengthscales)
         k *= self.kernel_scale
         mean = k @ self._alpha
-        v = solve_triangular(self._chol, k.T, lower=True)
+        # dtrtrs, as scipy.linalg.solve_triangular calls it on a Fortran-ordered factor.
+        v = dtrtrs(self._chol, k.T, lower=1)[0]
         var = np.maximum(self.kernel_scale - np.sum(v * v, axis=0), 1e-12)
         return mean, np.sqrt(var)
 
@@ -200,7 +270,7 @@ class GaussianProcess:
         dkdx = dk[:, None] * dr2
         mean = float(k @ self._alpha)
         dmean = dkdx.T @ self._alpha
-        v = cho_solve((self._chol, True), k)
+        v = _cho_solve(self._chol, k)
         var = max(self.kernel_scale - float(k @ v), 1e-12)
         std = math.sqrt(var)
         dstd = -(dkdx.T @ v) / std
@@ -317,21 +387,28 @@ def _neg_log_posterior(raw: np.ndarray, d2: np.ndarray, y: np.ndarray, gradient:
     scale = math.exp(raw[d])
     extra = math.exp(raw[d + 1])
     noise = MIN_NOISE + extra
-    k, dk = _matern52(d2 @ theta)
+    r2 = d2 @ theta
+    if gradient:
+        k, dk = _matern52(r2)
+    else:
+        k = _matern52_value(r2)
     cov = scale * k
     cov[np.diag_indices(n)] += noise
-    try:
-        chol = cholesky(cov, lower=True)
-    except np.linalg.LinAlgError:
+    chol = _cholesky(cov)
+    if chol is None:
         return (1e25, np.zeros_like(raw)) if gradient else np.inf
-    alpha = cho_solve((chol, True), y)
+    alpha = _cho_solve(chol, y)
     nll = 0.5 * y @ alpha + np.log(np.diag(chol)).sum()
     prior = _log_prior(theta, scale, noise)
     if not gradient:
         return float(nll - prior)
-    w = np.outer(alpha, alpha) - cho_solve((chol, True), np.eye(n))  # 2 d(log ML)/dK
+    # 2 d(log ML)/dK. The inverse from the factor by dpotri (a third of the
+    # flops of solving for the identity), and the length-scale gradient as one
+    # matrix-vector product instead of an einsum: at 200 trials the two were
+    # 70% of a MAP fit (changes the last bits only, hence the fit's path).
+    w = np.outer(alpha, alpha) - _inverse(chol)
     grad = np.empty_like(raw)
-    grad[:d] = -0.5 * np.einsum("ij,ijk->k", w * dk * scale, d2) * theta
+    grad[:d] = -0.5 * ((w * dk * scale).ravel() @ d2.reshape(n * n, d)) * theta
     grad[d] = -0.5 * np.sum(w * k) * scale
     grad[d + 1] = -0.5 * np.trace(w) * extra
     # The priors are maximised: their gradients are subtracted from the loss's.

@@ -12,10 +12,10 @@ hyperopt's ``hp`` module, like ``tpe.suggest``:
    first), on the features of
    ``hyperopt_search.algorithms._encoding`` (log scale for log-distributed
    parameters, categories compared for equality, inactive conditional
-   parameters filled with a constant). While fewer than 50 trials have
+   parameters filled with a constant). While fewer than 20 trials have
    finished, its kernel parameters are not one estimate but 8 draws from
    their posterior (slice sampling from the MAP estimate, as Snoek et al.
-   2012), and the acquisition function is averaged over the 8 GPs; from 50
+   2012), and the acquisition function is averaged over the 8 GPs; from 20
    on, the MAP estimate alone (cheaper, and by then well determined).
 3. Failed trials are infeasible, not scores: after the kernel is fitted on
    real losses, the model is conditioned on the failures at the worst loss
@@ -44,12 +44,15 @@ The same trials and seed give the same proposal.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
 from ._encoding import EncodedSpace
-from ._gp import GaussianProcess, log_expected_improvement
+from ._feasibility import INFEASIBLE, feasibility_penalty, log_feasibility
+from ._gp import GaussianProcess, log_expected_improvement, squared_differences
 from ._loop import suggest_with_model
 from ._trials import History
 
@@ -67,9 +70,21 @@ DEFAULT_N_INITIAL_POINTS = 10
 #: Kernel-parameter samples the expected improvement is averaged over.
 N_KERNEL_SAMPLES = 8
 #: From this many finished trials on, one MAP estimate of the kernel
-#: parameters instead: they are better determined by then, and sampling (a
-#: Cholesky factorisation per step) would cost 0.4 s per proposal at 200.
-MAX_INTEGRATED_TRIALS = 50
+#: parameters instead: they are better determined by then, and sampling
+#: (about 450 Cholesky factorisations) makes a proposal 5 times as costly.
+#: Searches of 20 candidates (10 Sobol points, then 10 proposals) integrate
+#: every proposal. It was 50: the integrated EI's gain at 50 candidates was
+#: +0.0003 (p = 0.40, ``benchmarks/results/gp_variants/README.md``) for 25 ms
+#: a proposal; see ``benchmarks/results/gp_variants/engine_cost.md``.
+MAX_INTEGRATED_TRIALS = 20
+#: With the MAP estimate, the kernel parameters are refitted once the finished
+#: trials have grown by this fraction since the last fit (0: at every
+#: proposal, warm-started from the last fit): see :func:`_map_estimate`. 0.1
+#: (a refit every 5th trial at 50, every 20th at 200) was measured worse on
+#: the tuning suite at 100 candidates (10 wins / 13 losses, forest 1 / 5;
+#: ratio 0.14 against 0.13), refitting at every proposal level (15 / 11, 0.13):
+#: ``benchmarks/results/gp_variants/engine_cost.md``.
+_REFIT_GROWTH = 0.0
 #: Quasi-random candidates scored by the acquisition function per proposal.
 _N_POOL = 512
 #: Best trials perturbed to add local candidates, and perturbations of each.
@@ -130,26 +145,97 @@ def suggest(new_ids, domain, trials, seed, n_initial_points=DEFAULT_N_INITIAL_PO
     >>> min(trials.losses()) < 0.05
     True
     """
-    return suggest_with_model(propose, new_ids, domain, trials, seed, n_initial_points)
+    kernels = _KernelMemory(trials.attachments)
+    return suggest_with_model(
+        functools.partial(propose, kernels=kernels),
+        new_ids,
+        domain,
+        trials,
+        seed,
+        n_initial_points,
+    )
 
 
-def propose(space: EncodedSpace, history: History, rng: np.random.Generator) -> np.ndarray:
+class _KernelMemory:
+    """The MAP kernel parameters of earlier proposals, kept in ``trials.attachments``.
+
+    From :data:`MAX_INTEGRATED_TRIALS` finished trials on, the MAP fit starts
+    from the estimate made with fewer finished trials (the latest such one)
+    instead of a fixed point: one more trial moves the estimate little, and
+    L-BFGS-B then stops after a few steps instead of about 28 (each an
+    ``n x n`` inverse). Only estimates made with *fewer* trials are read, so
+    the same trials and seed still give the same proposal, and a search
+    resumed from its pickled ``Trials`` (attachments included) proposes what
+    the uninterrupted one would have.
+    """
+
+    KEY = "hyperopt_search.gp_kernel"
+
+    def __init__(self, attachments):
+        self.attachments = attachments
+
+    def before(self, n_ok: int) -> tuple[int, np.ndarray] | None:
+        """The estimate made with the most finished trials below ``n_ok``, if
+        any, and that number of trials."""
+        known = [(n, raw) for n, raw in self.attachments.get(self.KEY, []) if n < n_ok]
+        if not known:
+            return None
+        n, raw = max(known)
+        return n, np.array(raw)
+
+    def remember(self, n_ok: int, raw: np.ndarray) -> None:
+        """Keep the estimate made with ``n_ok`` finished trials (and the one before it)."""
+        kept = [(n, r) for n, r in self.attachments.get(self.KEY, []) if n < n_ok]
+        kept = [*sorted(kept)[-1:], (n_ok, [float(v) for v in raw])]
+        self.attachments[self.KEY] = kept
+
+
+def propose(
+    space: EncodedSpace,
+    history: History,
+    rng: np.random.Generator,
+    kernels: _KernelMemory | None = None,
+) -> np.ndarray:
     """The features of the candidate with the largest expected improvement."""
     if space.conditional:
         return _propose_by_group(space, history, rng)
     y = _standardised(_clipped_to_outer_fence(history.losses))
-    if len(history.X_ok) < MAX_INTEGRATED_TRIALS:
+    n_ok = len(history.X_ok)
+    if n_ok < MAX_INTEGRATED_TRIALS:
         models = GaussianProcess.sample(history.X_ok, y, space.categorical, rng, N_KERNEL_SAMPLES)
     else:
-        models = [GaussianProcess.fit(history.X_ok, y, space.categorical)]
-    models = [
-        _with_fantasies(model, history.X_failed, history.X_pending, y.max()) for model in models
-    ]
+        models = [_map_estimate(history.X_ok, y, space.categorical, kernels)]
+    models = _with_fantasies(models, history.X_failed, history.X_pending, y.max())
     acquisition = IntegratedEI(models, history)
 
     candidates = _candidate_pool(space, history, y, rng)
-    scores = acquisition(candidates)
+    # Expected improvement times the probability that the fit does not fail.
+    scores = acquisition(candidates) + feasibility_penalty(
+        log_feasibility(space, history, candidates)
+    )
     return _best_unseen(space, history, candidates, scores)
+
+
+def _map_estimate(
+    X: np.ndarray, y: np.ndarray, categorical: np.ndarray, kernels: _KernelMemory | None
+) -> GaussianProcess:
+    """The GP with MAP kernel parameters, fitted from the last fit's estimate.
+
+    A fit costs 13 to 25 L-BFGS-B steps, each an ``n x n`` inverse (58 ms at
+    200 trials warm-started, 95 ms from the fixed start). With
+    :data:`_REFIT_GROWTH` above 0 the last estimate is reused as it is (one
+    factorisation) until the trials have grown by that fraction; the default
+    0 refits at every proposal, since the stale estimate cost quality.
+    """
+    previous = kernels.before(len(X)) if kernels is not None else None
+    if previous is not None:
+        n_fit, raw = previous
+        if len(raw) == X.shape[1] + 2 and len(X) - n_fit < max(1, int(_REFIT_GROWTH * n_fit)):
+            return GaussianProcess._from_raw(X, y, categorical, raw)
+    model = GaussianProcess.fit(X, y, categorical, start=None if previous is None else previous[1])
+    if kernels is not None:
+        kernels.remember(len(X), model.raw)
+    return model
 
 
 def _standardised(losses: np.ndarray) -> np.ndarray:
@@ -181,16 +267,21 @@ def _clipped_to_outer_fence(losses: np.ndarray) -> np.ndarray:
 
 
 def _with_fantasies(
-    model: GaussianProcess, X_failed: np.ndarray, X_pending: np.ndarray, worst: float
-) -> GaussianProcess:
-    """``model`` conditioned on the failures (at the ``worst`` loss) and the
-    pending trials (at its own mean)."""
-    extra_y = [np.full(len(X_failed), worst)]
-    if len(X_pending):
-        extra_y.append(model.predict(X_pending)[0])
-    if len(X_failed) or len(X_pending):
-        model = model.condition_on(np.vstack([X_failed, X_pending]), np.concatenate(extra_y))
-    return model
+    models: list[GaussianProcess], X_failed: np.ndarray, X_pending: np.ndarray, worst: float
+) -> list[GaussianProcess]:
+    """``models`` (GPs with the same observations) conditioned on the failures
+    (at the ``worst`` loss) and the pending trials (at each one's own mean)."""
+    if not (len(X_failed) or len(X_pending)):
+        return models
+    X_new = np.vstack([X_failed, X_pending])
+    stacked = models[0].stacked_with(X_new)
+    out = []
+    for model in models:
+        extra_y = [np.full(len(X_failed), worst)]
+        if len(X_pending):
+            extra_y.append(model.predict(X_pending)[0])
+        out.append(model.condition_on(X_new, np.concatenate(extra_y), stacked))
+    return out
 
 
 def _best_unseen(
@@ -198,7 +289,22 @@ def _best_unseen(
 ) -> np.ndarray:
     """The best-scoring candidate farther than ``_MIN_DISTANCE`` from every trial."""
     seen = history.X_all
-    for index in np.argsort(-scores, kind="stable"):
+    order = np.argsort(-scores, kind="stable")
+    for index in order:
+        if scores[index] < -0.5 * INFEASIBLE:
+            break  # only candidates likely to fail are left unseen: see below
+        if not len(seen) or _distance(candidates[index], seen, space).min() > _MIN_DISTANCE:
+            return candidates[index]
+    # Where every candidate likely to succeed is within _MIN_DISTANCE of a
+    # trial (a small feasible region, explored), a new point there beats one
+    # likely to fail: on the half-failing space of issue 23 the feasible half
+    # holds about 12 such points, and trials 25-40 otherwise all failed.
+    for index in order:
+        if scores[index] < -0.5 * INFEASIBLE:
+            break
+        if not len(seen) or _distance(candidates[index], seen, space).min() > 0.0:
+            return candidates[index]
+    for index in order:
         if not len(seen) or _distance(candidates[index], seen, space).min() > _MIN_DISTANCE:
             return candidates[index]
     return candidates[int(np.argmax(scores))]  # all known: let the caller deduplicate
@@ -216,13 +322,15 @@ class IntegratedEI:
         self.models = models
         if bests is None:
             known = np.vstack([history.X_ok, history.X_pending])
-            bests = [float(model.predict(known)[0].min()) for model in models]
+            d2 = _shared_squared_differences(known, models)
+            bests = [float(model.predict(known, d2)[0].min()) for model in models]
         self.bests = bests
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         """log integrated EI at the rows of ``X``."""
+        d2 = _shared_squared_differences(X, self.models)
         values = [
-            log_expected_improvement(*model.predict(X), best)[0]
+            log_expected_improvement(*model.predict(X, d2), best)[0]
             for model, best in zip(self.models, self.bests, strict=True)
         ]
         return logsumexp(values, axis=0) - np.log(len(values))
@@ -239,6 +347,18 @@ class IntegratedEI:
         weights = np.exp(values - values.max())  # d log(sum EI) / d log EI_k
         weights /= weights.sum()
         return float(logsumexp(values) - np.log(len(values))), weights @ np.array(grads)
+
+
+def _shared_squared_differences(Xq: np.ndarray, models) -> np.ndarray | None:
+    """``squared_differences(Xq, X)`` for GPs that share their observations ``X``
+    (kernel-parameter samples of one GP), computed once for all of them: with 8
+    samples it was a fifth of a proposal's time at 50 trials. None otherwise."""
+    first = models[0]
+    if not isinstance(first, GaussianProcess) or any(
+        not isinstance(m, GaussianProcess) or m.X is not first.X for m in models[1:]
+    ):
+        return None
+    return squared_differences(Xq, first.X, first.categorical)
 
 
 def _distance(x: np.ndarray, X: np.ndarray, space: EncodedSpace) -> np.ndarray:
@@ -299,7 +419,7 @@ def _maximise(value_and_gradient, x: np.ndarray, free: np.ndarray) -> np.ndarray
 class _PriorModel:
     """The GP prior (no observations): mean 0, standard deviation 1."""
 
-    def predict(self, X):
+    def predict(self, X, d2=None):
         return np.zeros(len(X)), np.ones(len(X))
 
     def predict_with_gradient(self, x):
@@ -340,19 +460,21 @@ def _propose_by_group(space: EncodedSpace, history: History, rng: np.random.Gene
             models = [_PriorModel()]
         Xf = history.X_failed[failed_keys == key][:, cols]
         Xp = history.X_pending[pending_keys == key][:, cols]
-        models = [
-            m if isinstance(m, _PriorModel) else _with_fantasies(m, Xf, Xp, y.max())
-            for m in models
-        ]
+        if not isinstance(models[0], _PriorModel):
+            models = _with_fantasies(models, Xf, Xp, y.max())
         acquisition = IntegratedEI(models, history, bests=[float(y.min())] * len(models))
         acquisitions[key] = (cols, acquisition)
         scores[in_group] = acquisition(candidates[in_group][:, cols])
+    scores += feasibility_penalty(log_feasibility(space, history, candidates))
     refined, refined_scores = [], []
     for index in np.argsort(-scores)[:_N_REFINE]:
         cols, acquisition = acquisitions[cand_keys[index]]
         x = space.snap(_refine_in_group(space, cols, acquisition, candidates[index])[None])[0]
         refined.append(x)
-        refined_scores.append(acquisition(x[cols][None])[0])
+        refined_scores.append(
+            acquisition(x[cols][None])[0]
+            + feasibility_penalty(log_feasibility(space, history, x[None]))[0]
+        )
     candidates = np.vstack([np.array(refined), candidates])
     scores = np.concatenate([refined_scores, scores])
     return _best_unseen(space, history, candidates, scores)

@@ -33,6 +33,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ._encoding import INACTIVE, EncodedSpace
+from ._feasibility import log_feasibility
 from ._loop import suggest_with_model
 from ._trials import History
 
@@ -105,7 +106,11 @@ def propose(
     mixtures = _Parzen(space, [[good], bad])
     candidates = mixtures.sample(rng, n_candidates)
     log_good, log_bad = mixtures.log_pdf(candidates)
-    return candidates[int(np.argmax(log_good - log_bad))]
+    # Times the probability that the fit does not fail: failures are also bad
+    # trials, but where the good density is high that alone does not keep a
+    # candidate out of a failing region next to the best trials.
+    score = log_good - log_bad + log_feasibility(space, history, candidates)
+    return candidates[int(np.argmax(score))]
 
 
 def _best(losses: np.ndarray, k: int) -> np.ndarray:
