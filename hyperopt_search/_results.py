@@ -25,7 +25,7 @@ import numpy as np
 from . import _compat
 from ._record import SearchRecord
 from ._reporting import caller_of_fit
-from ._space import SearchSpace, _same_value
+from ._space import SearchSpace, position_of
 
 __all__ = ["best_candidate", "cv_results", "grid_order"]
 
@@ -138,22 +138,12 @@ def _grid_position(grid, params: dict) -> int | None:
             continue
         position = 0
         for name, options in zip(names, values, strict=True):
-            index = _index(params[name], options)
+            index = position_of(params[name], options)
             if index is None:
                 break
             position = position * len(options) + index
         else:
             return offset + position
-    return None
-
-
-def _index(value: Any, options: list) -> int | None:
-    for index, option in enumerate(options):
-        if option is value:
-            return index
-    for index, option in enumerate(options):
-        if _same_value(option, value):
-            return index
     return None
 
 

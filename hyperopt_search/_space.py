@@ -1052,6 +1052,22 @@ def _same_value(a: Any, b: Any) -> bool:
         return False
 
 
+def position_of(value: Any, options: Sequence[Any]) -> int | None:
+    """Index of ``value`` among ``options``: the same object first, then an equal one.
+
+    >>> import numpy as np
+    >>> position_of(1.0, [True, 1]), position_of(np.float64(2), [1, 2]), position_of(3, [])
+    (1, 1, None)
+    """
+    for index, option in enumerate(options):
+        if option is value:
+            return index
+    for index, option in enumerate(options):
+        if _same_value(option, value):
+            return index
+    return None
+
+
 def _is_level(value: Any) -> bool:
     """Whether a list entry is a finite real number (``True`` is not)."""
     return (

@@ -47,7 +47,7 @@ from ._space import (
     Quantile,
     Real,
     SearchSpace,
-    _same_value,
+    position_of,
 )
 
 __all__ = ["ConvergenceDisplay", "ParameterPairDisplay", "ParameterSlicesDisplay"]
@@ -200,14 +200,11 @@ def _is_real(value: Any) -> bool:
 
 def _index_of(value: Any, categories: list) -> int:
     """Position of ``value`` in ``categories`` (appended when new)."""
-    for index, category in enumerate(categories):
-        if category is value:
-            return index
-    for index, category in enumerate(categories):
-        if _same_value(category, value):
-            return index
-    categories.append(value)
-    return len(categories) - 1
+    index = position_of(value, categories)
+    if index is None:
+        categories.append(value)
+        return len(categories) - 1
+    return index
 
 
 def _expression_kind(expression) -> str:
