@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ _MODEL_RETRIES = 3
 _PRIOR_RETRIES = 30
 #: Finite spaces up to this size are enumerated to find unseen candidates.
 _MAX_ENUMERATION = 200_000
+#: Unseen candidates listed, in table order, from a space without a size.
+_MAX_UNSEEN_LISTED = 2_000
 
 _SEED_HIGH = 2**31 - 1
 #: trials.attachments key: (generator state, number of trial ids) before each
@@ -413,13 +416,24 @@ class HyperoptOptimizer:
 
     def _unseen_point(self) -> tuple[dict, Hashable] | None:
         size = self.space.size
-        if size is None or size > _MAX_ENUMERATION:
+        if size is None and self.space.enumerable:
+            # A heavy-tailed discrete distribution (zipf(2)) whose prior keeps
+            # drawing known values: its first unseen values, most probable first.
+            values = self.space.iter_vals(truncated=True)
+        elif size is None or size > _MAX_ENUMERATION:
             return None  # practically exhausted: the prior keeps repeating itself
-        unseen = [
-            (vals, key)
-            for vals in self.space.iter_vals()
-            if (key := self.space.key(vals)) not in self._seen
-        ]
+        else:
+            values = self.space.iter_vals()
+        unseen = list(
+            itertools.islice(
+                (
+                    (vals, key)
+                    for vals in values
+                    if (key := self.space.key(vals)) not in self._seen
+                ),
+                _MAX_ENUMERATION if size is not None else _MAX_UNSEEN_LISTED,
+            )
+        )
         if not unseen:
             return None
         if self.space.truncated:

@@ -734,9 +734,28 @@ class SearchSpace:
     def _full_vals(self, raw: Mapping[str, Any]) -> dict[str, list]:
         return {label: [raw[label]] if label in raw else [] for label in self.labels}
 
-    def iter_vals(self) -> Iterator[dict[str, list]]:
-        """Every distinct candidate as hyperopt ``vals`` (finite spaces only)."""
-        if any(branch.n_values is None for branch in self.branches):
+    @cached_property
+    def enumerable(self) -> bool:
+        """Whether :meth:`iter_vals` can list the space with ``truncated=True``.
+
+        Finite spaces, and discrete spaces whose infinite distributions are
+        searched on their table of values (``zipf(2)``: 100,000 values).
+        """
+        return all(
+            dim.n_values is not None or (isinstance(dim, Quantile) and dim.discrete)
+            for branch in self.branches
+            for dim in branch.dimensions
+        )
+
+    def iter_vals(self, *, truncated: bool = False) -> Iterator[dict[str, list]]:
+        """Every distinct candidate as hyperopt ``vals`` (finite spaces only).
+
+        ``truncated=True``: also a discrete space whose tables were cut (see
+        :attr:`enumerable`), lazily, in the tables' order (for one such
+        distribution of non-negative values, its most probable values first).
+        """
+        finite = all(branch.n_values is not None for branch in self.branches)
+        if not (finite or (truncated and self.enumerable)):
             raise ValueError("the search space is not finite")
         for index, branch in enumerate(self.branches):
             head = {BRANCH_LABEL: index} if self._has_choice else {}

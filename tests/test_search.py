@@ -1012,15 +1012,20 @@ def test_verbose_numbers_candidates_over_the_whole_search(capsys):
     assert [(int(c), int(n)) for _, c, n in starts] == [(c, 4) for c in (1, 1, 2, 2, 3, 3, 4, 4)]
 
 
-def test_a_search_stuck_on_a_heavy_tailed_distribution_does_not_say_the_space_is_small(fit_log):
-    # zipf(2) is searched truncated at 100,000 values (no size): when no
-    # unseen value is drawn, "the space has only N distinct candidates" was false.
+def test_a_heavy_tailed_distribution_is_searched_to_the_budget(fit_log):
+    # Regression (issue 24, 4): zipf(2) is searched on its table of 100,000
+    # values (it has no size); when the model and the prior kept drawing
+    # known values, the search stopped after 8 of 30 candidates, saying the
+    # space had only 8. Now its most probable unseen values are proposed.
     from scipy.stats import zipf
 
-    search = HyperoptSearchCV(CountsFits(), {"c": zipf(2)}, n_iter=200, cv=2, algo="rand")
-    with pytest.warns(UserWarning, match="stopped after .* distinct candidates") as caught:
-        search.set_params(random_state=0).fit(X_iris, y_iris)
-    assert search.stop_reason_ == "exhausted" and search.n_candidates_ < 200
-    assert not [w for w in caught if "has only" in str(w.message)]
+    search = HyperoptSearchCV(
+        CountsFits(), {"c": zipf(2)}, n_iter=60, cv=2, algo="rand", random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        search.fit(X_iris, y_iris)
+    assert search.stop_reason_ == "n_iter" and search.n_candidates_ == 60
     values = [p["c"] for p in search.cv_results_["params"]]
-    assert len(set(values)) == len(values) and min(values) >= 1
+    assert len(set(values)) == 60 and min(values) >= 1
+    assert set(range(1, 21)) <= set(values)  # the bulk first
