@@ -121,11 +121,14 @@ def _random(n, seed, cv):
     )
 
 
-def _optuna(n, seed, cv):
+def _optuna(n, seed, cv, sampler=None):
     import optuna
     from optuna_integration import OptunaSearchCV
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = None
+    if sampler is not None:
+        study = optuna.create_study(direction="maximize", sampler=sampler(seed=seed))
     return OptunaSearchCV(
         FreeRegressor(),
         to_optuna(SPACE),
@@ -135,7 +138,14 @@ def _optuna(n, seed, cv):
         refit=False,
         n_jobs=1,
         verbose=0,
+        study=study,
     )
+
+
+def _optuna_gp(n, seed, cv):
+    import optuna
+
+    return _optuna(n, seed, cv, sampler=optuna.samplers.GPSampler)
 
 
 def _hyperopt_sklearn(n, seed, cv):
@@ -183,12 +193,13 @@ METHODS: dict[str, Callable] = {
         algo=functools.partial(tpe.suggest, n_startup_jobs=20)
     ),
     "OptunaSearchCV": _optuna,
+    "OptunaSearchCV(GPSampler)": _optuna_gp,
     "hyperopt.sklearn": _hyperopt_sklearn,
     "BayesSearchCV": _skopt,
 }
 #: Run only when asked (--methods): scikit-optimize's Gaussian process costs
 #: about a second per candidate from ~50 candidates on (200 took over 10 min).
-OPT_IN = {"BayesSearchCV"}
+OPT_IN = {"BayesSearchCV", "OptunaSearchCV(GPSampler)"}
 
 
 def repeats_for(n: int, repeats: int) -> int:
