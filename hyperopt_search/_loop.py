@@ -163,7 +163,9 @@ class SearchLoop:
             self._tell(told)
             told_this_fit = True
             self.hooks.told(told, record)
-            if stop is None:
+            if stop is None and self.rules.reads_scores:
+                # The scores are listed only for a rule that reads them: this
+                # runs after every candidate of a pipelined search.
                 stop = self.rules.after_round(record.real_scores)
             if stop is None and self.hooks.monitor is not None and self.hooks.monitor(record):
                 stop = "monitor"

@@ -234,8 +234,13 @@ def check_picklable(space: SearchSpace) -> None:
     """
     for branch in space.branches:
         for dim in branch.dimensions:
-            values = dim.options if isinstance(dim, Categorical) else ()
-            values = (dim.value,) if isinstance(dim, Constant) else values
+            # The user's own objects: what the candidates' parameters hold.
+            if isinstance(dim, Categorical):
+                values = dim.given or dim.options
+            elif isinstance(dim, Constant):
+                values = dim.given or (dim.value,)
+            else:
+                continue
             for value in values:
                 try:
                     pickle.dumps(value)

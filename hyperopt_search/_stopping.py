@@ -40,6 +40,11 @@ class StoppingRules:
     score_threshold: float | None = None
     timeout: float | None = None
 
+    @property
+    def reads_scores(self) -> bool:
+        """Whether :meth:`after_round` needs the scores (a rule on them is set)."""
+        return self.score_threshold is not None or self.n_iter_no_change is not None
+
     def before_round(self, elapsed: float) -> str | None:
         """The reason not to start another round, if any."""
         if self.timeout is not None and elapsed >= self.timeout:
