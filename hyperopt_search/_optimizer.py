@@ -13,7 +13,7 @@ import copy
 import functools
 import itertools
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -344,7 +344,6 @@ class HyperoptOptimizer:
         depends on it (and on the results told) only.
     trials : hyperopt.Trials, optional
         Trials to continue from; a new one by default.
-
     Notes
     -----
     Candidates of a batch are asked one at a time, each inserted as a pending
@@ -365,6 +364,7 @@ class HyperoptOptimizer:
         self.space = space
         self.algo = algo
         self.rng = rng
+        self._first: list[dict[str, list]] = []
         self.trials = Trials() if trials is None else trials
         self.trials.refresh()  # later inserts only append to its list
         # Building the Domain vectorises the space: once per search.
@@ -373,6 +373,14 @@ class HyperoptOptimizer:
         for doc in self.trials._dynamic_trials:
             self._seen.setdefault(space.key(doc["misc"]["vals"]), doc["tid"])
         self.exhausted = False
+
+    def propose_first(self, candidates: Sequence[dict[str, Any]]) -> None:
+        """Propose these known candidates before asking the algorithm (``initial_candidates``).
+
+        In order, each unless it is known already: a continued search
+        proposes those it has not evaluated yet. They use no random draw.
+        """
+        self._first = [self.space.encode(params) for params in candidates]
 
     @property
     def n_seen(self) -> int:
@@ -403,6 +411,9 @@ class HyperoptOptimizer:
         self._snapshot = (copy.deepcopy(self.rng.bit_generator.state), len(self.trials._ids))
         if self.space.size is not None and self.n_seen >= self.space.size:
             return None
+        for vals in self._first:
+            if (key := self.space.key(vals)) not in self._seen:
+                return self._new_doc(copy.deepcopy(vals)), key
         for algo, tries in ((self.algo, _MODEL_RETRIES), (rand.suggest, _PRIOR_RETRIES)):
             for _ in range(tries):
                 (tid,) = self.trials.new_trial_ids(1)
@@ -532,7 +543,7 @@ class HyperoptOptimizer:
         self.trials.refresh()
 
     def add(self, params: dict[str, Any], loss: float | None) -> Candidate:
-        """Insert an already evaluated candidate (warm start from known points)."""
+        """Insert an already evaluated candidate, told ``loss`` (None: failed)."""
         vals = self.space.encode(params)
         candidate = self._insert(self._new_doc(vals), self.space.key(vals))
         self.tell({candidate.tid: loss})

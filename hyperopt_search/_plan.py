@@ -20,6 +20,7 @@ from sklearn.utils import check_random_state
 from . import _compat
 from ._defaults import proposer
 from ._executor import pipeline_unsupported
+from ._known import EarlierResults, KnownStart, known_start
 from ._objective import Objective
 from ._optimizer import HyperoptOptimizer
 from ._record import SearchRecord
@@ -50,6 +51,13 @@ class FitPlan:
     startup: int
     rules: StoppingRules
     finished: str | None
+    known: KnownStart
+    n_iter: int
+
+    @property
+    def budget(self) -> int:
+        """Candidates in the record once ``n_iter`` are evaluated: reused ones come on top."""
+        return self.n_iter + self.record.n_reused
 
     def state(self, *, detached: bool = False) -> SearchState:
         """A snapshot of the search, to continue it (checkpoint, ``warm_start``).
@@ -82,12 +90,18 @@ def plan_fit(search, X, y, split_params: dict, fingerprint: str) -> FitPlan:
     schedule = _resolve_schedule(search)
     racing = _check_racing(search, schedule)
     objective = Objective(search.refit)
-    if prior is None:
-        record = SearchRecord(_fold_splits(search, X, y, split_params), objective)
-    else:
-        record = SearchRecord.from_state(prior, objective)
     proposal = proposer(search.algo, search.n_iter, search.n_initial_points)
     optimizer = _optimizer(search, space, proposal.algo, prior)
+    domain_startup = proposal.startup(optimizer.domain)
+    known = known_start(search, space, settings, fingerprint, max(domain_startup, 1))
+    _warn_if_nothing_known(known)
+    optimizer.propose_first(known.first)
+    if prior is not None:
+        record = SearchRecord.from_state(prior, objective)
+    elif known.reused is not None:
+        record = _reused_record(known.reused, objective, optimizer)
+    else:
+        record = SearchRecord(_fold_splits(search, X, y, split_params), objective)
     rules = StoppingRules(
         search.n_iter_no_change, search.tol, search.score_threshold, search.timeout
     )
@@ -97,7 +111,11 @@ def plan_fit(search, X, y, split_params: dict, fingerprint: str) -> FitPlan:
         # search resumes them; a round is proposed again, as it was.
         optimizer.discard_pending()
         record.discard_pending()
-    fresh = record.n_rounds == 0
+    startup = 0
+    if record.n_rounds == 0:
+        # The known candidates come first, in place of model-free ones;
+        # reused results take the places of model-free ones too.
+        startup = max(domain_startup - record.n_reused, len(known.first), 0)
     return FitPlan(
         space=space,
         settings=settings,
@@ -106,9 +124,11 @@ def plan_fit(search, X, y, split_params: dict, fingerprint: str) -> FitPlan:
         racing=racing,
         record=record,
         optimizer=optimizer,
-        startup=proposal.startup(optimizer.domain) if fresh else 0,
+        startup=startup,
         rules=rules,
         finished=finished,
+        known=known,
+        n_iter=search.n_iter,
     )
 
 
@@ -182,9 +202,31 @@ def _optimizer(search, space: SearchSpace, algo, prior: SearchState | None):
     return HyperoptOptimizer(space, algo, np.random.default_rng(seed))
 
 
+def _reused_record(earlier: EarlierResults, objective: Objective, optimizer) -> SearchRecord:
+    """A new record holding an earlier search's results, on its folds, told to the proposer."""
+    record = SearchRecord(earlier.splits, objective)
+    for params, outs, n_fitted, loss in zip(
+        earlier.params, earlier.outs, earlier.n_fitted, earlier.losses, strict=True
+    ):
+        candidate = optimizer.add(params, loss)
+        record.append(candidate.tid, candidate.params, outs, n_fitted, reused=True)
+    record.n_prior = record.n_candidates  # failures are accounted for per fit
+    return record
+
+
+def _warn_if_nothing_known(known: KnownStart) -> None:
+    if known.rule in ("reused", "transfer") and not known.first and known.reused is None:
+        warnings.warn(
+            f"initial_candidates: none of the earlier search's {known.n_earlier} "
+            "candidates lies in param_distributions; the search starts from nothing.",
+            UserWarning,
+            stacklevel=caller_of_fit(),
+        )
+
+
 def _finished_before(search, space: SearchSpace, record: SearchRecord, rules) -> str | None:
     """Why a continued search has nothing left to do, if it has not."""
-    if record.n_candidates >= search.n_iter:
+    if record.n_candidates >= search.n_iter + record.n_reused:
         return "n_iter"
     if space.size is not None and record.n_candidates >= space.size:
         return "exhausted"

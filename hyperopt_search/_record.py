@@ -57,6 +57,9 @@ class SearchRecord:
         ``cv_results_`` (``error_score`` for a failure, NaN when raced out).
     failed : list of bool
         Whether a fit or a score of the candidate failed.
+    reused : list of bool
+        Whether the candidate's results were reused from an earlier search
+        (``initial_candidates``) rather than fitted by this one.
     n_rounds : int
         Rounds proposed so far.
     pending : dict of int to Pending
@@ -75,6 +78,7 @@ class SearchRecord:
         self.n_fitted: list[int] = []
         self.scores: list[float] = []
         self.failed: list[bool] = []
+        self.reused: list[bool] = []
         self.n_rounds = 0
         self.pending: dict[int, Pending] = {}
         self.n_prior = 0
@@ -87,6 +91,11 @@ class SearchRecord:
     def n_candidates(self) -> int:
         return len(self.params)
 
+    @property
+    def n_reused(self) -> int:
+        """Candidates whose results came from an earlier search, without fits."""
+        return sum(self.reused)
+
     # -- appending -------------------------------------------------------------
 
     def propose(self, tid: int, *, racing: bool) -> int:
@@ -98,13 +107,20 @@ class SearchRecord:
             pending = self.pending[tid] = Pending(round_index, told_before)
         return pending.round
 
-    def append(self, tid: int, params: dict, outs: list[dict], n_fitted: int) -> None:
-        """Record a candidate told to the proposer, with its folds' raw results."""
-        pending = self.pending.pop(tid)
+    def append(
+        self, tid: int, params: dict, outs: list[dict], n_fitted: int, *, reused: bool = False
+    ) -> None:
+        """Record a candidate told to the proposer, with its folds' raw results.
+
+        A ``reused`` candidate (an earlier search's results, told without
+        fitting) was never in flight: its round is -1.
+        """
+        round_index = -1 if reused else self.pending.pop(tid).round
         self.params.append(params)
         self.outs.extend(outs)
         self.tids.append(tid)
-        self.rounds.append(pending.round)
+        self.rounds.append(round_index)
+        self.reused.append(reused)
         self.n_fitted.append(n_fitted)
         self.scores.append(self.objective.score(outs))
         self.failed.append(any(self.objective.failed(out) for out in self.fitted_outs(-1)))
@@ -150,8 +166,12 @@ class SearchRecord:
         ]
 
     def more_results(self) -> dict[str, list]:
-        """The extra ``cv_results_`` columns: each candidate's round and trial id."""
-        return {"hyperopt_round": list(self.rounds), "hyperopt_tid": list(self.tids)}
+        """The extra ``cv_results_`` columns: each candidate's round, trial id and reuse."""
+        return {
+            "hyperopt_round": list(self.rounds),
+            "hyperopt_tid": list(self.tids),
+            "reused": np.array(self.reused, dtype=bool),
+        }
 
     # -- snapshots -------------------------------------------------------------
 
@@ -183,11 +203,13 @@ class SearchRecord:
         rounds = state.more_results.get("hyperopt_round", [0] * state.n_candidates)
         fit_times = np.array([out.get("fit_time", 0.0) for out in state.outs], dtype=float)
         n_fitted = np.isfinite(fit_times).reshape(-1, n_splits).sum(axis=1)
+        reused = state.more_results.get("reused", [False] * state.n_candidates)
         pending_told = state.pending_told or {}
         for i, params in enumerate(state.params):
-            record.pending[tids[i]] = Pending(rounds[i])
+            if not reused[i]:
+                record.pending[tids[i]] = Pending(rounds[i])
             outs = state.outs[i * n_splits : (i + 1) * n_splits]
-            record.append(tids[i], params, outs, int(n_fitted[i]))
+            record.append(tids[i], params, outs, int(n_fitted[i]), reused=bool(reused[i]))
         record.n_rounds = state.n_rounds
         for tid, round_index in (state.pending_rounds or {}).items():
             record.pending[tid] = Pending(round_index, pending_told.get(tid))

@@ -12,12 +12,13 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import get_tags, indexable
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from . import _compat
 from ._compat import FailedScore
 from ._executor import open_executor
 from ._loop import FoldFits, LoopHooks, SearchLoop
+from ._noise import fold_noise_of
 from ._optimizer import ALGORITHMS
 from ._plan import FitPlan, plan_fit
 from ._reporting import account_for_failures, caller_of_fit, print_told, warn_if_workers_starve
@@ -121,6 +122,33 @@ class HyperoptSearchCV(BaseSearchCV):
         also models the best ``ceil(gamma * sqrt(n))`` of ``n`` candidates
         as "good" with ``gamma=0.5`` from ``n_iter=40`` on (hyperopt's 0.25
         below; see Notes).
+
+    initial_candidates : list of dict, fitted search or dict, default=None
+        What you already know, evaluated before the proposer's own
+        candidates (see the "Refine and repeat" page of the documentation):
+
+        - a list of parameter dicts, such as the estimator's defaults and a
+          few configurations you trust: evaluated first, in order, in place
+          of the first model-free candidates. They count toward ``n_iter``,
+          must each lie in ``param_distributions`` (checked before any fit)
+          and are told to the proposer like any other candidate.
+        - an earlier search: a fitted search (``HyperoptSearchCV``,
+          ``GridSearchCV``, ``RandomizedSearchCV``, ...) or its
+          ``cv_results_``, on other data or another space; only its
+          candidates that lie in ``param_distributions`` are used. If it is
+          a ``HyperoptSearchCV`` fitted on the same data with the same
+          ``estimator``, ``cv``, ``scoring``, ``refit``, ``error_score`` and
+          ``return_train_score`` (checked, never assumed), their results
+          are reused without refitting, on its folds: rows of
+          ``cv_results_`` with ``reused`` True, on top of ``n_iter``.
+          Otherwise none of its scores is reused: its best candidates are
+          evaluated first, in place of the model-free start (a transfer
+          start). ``verbose`` says which rule applied.
+
+        A search is cloned unfitted by :func:`~sklearn.base.clone` (and so
+        by ``cross_val_score``): wrap it in
+        :class:`~sklearn.frozen.FrozenEstimator`, or pass its
+        ``cv_results_``.
 
     batch_size : int, default=2
         Number of candidates proposed and cross-validated together in each
@@ -281,7 +309,9 @@ class HyperoptSearchCV(BaseSearchCV):
         does); plus ``hyperopt_order`` (each row's place in evaluation
         order), ``hyperopt_round`` (the round of each candidate; with a
         pipelined ``schedule``, each candidate after TPE's start-up ones is
-        its own round), ``hyperopt_tid`` (its trial id in ``trials_``) and
+        its own round; -1 for a reused one), ``hyperopt_tid`` (its trial id
+        in ``trials_``), ``reused`` (True for an earlier search's results
+        reused without refitting, see ``initial_candidates``) and
         ``n_splits_fitted`` (the folds fitted: fewer than ``n_splits_`` for
         a candidate raced out by ``racing``).
 
@@ -298,6 +328,14 @@ class HyperoptSearchCV(BaseSearchCV):
 
     best_index_ : int
         The index (of the ``cv_results_`` arrays) of the best candidate.
+
+    fold_noise_ : FoldNoise or None
+        How much of the best candidate's lead is fold noise (see
+        :func:`fold_noise`): the pooled standard error of a paired
+        difference of CV means, each candidate's lead, and which candidates
+        are within one standard error of the best (over-tuning chases their
+        differences). ``verbose`` prints it. None with fewer than two folds
+        or no complete candidate.
 
     scorer_ : function or a dict
         Scorer function(s) used on the held out data.
@@ -440,6 +478,7 @@ class HyperoptSearchCV(BaseSearchCV):
             StrOptions({"auto"}),
             Interval(numbers.Integral, 0, None, closed="left"),
         ],
+        "initial_candidates": [list, tuple, dict, HasMethods(["get_params"]), None],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "schedule": [StrOptions({"auto", "rounds", "ordered", "async"})],
         "racing": ["boolean"],
@@ -461,6 +500,7 @@ class HyperoptSearchCV(BaseSearchCV):
         n_iter=10,
         algo="auto",
         n_initial_points="auto",
+        initial_candidates=None,
         batch_size=2,
         schedule="auto",
         racing=False,
@@ -485,6 +525,7 @@ class HyperoptSearchCV(BaseSearchCV):
         self.n_iter = n_iter
         self.algo = algo
         self.n_initial_points = n_initial_points
+        self.initial_candidates = initial_candidates
         self.batch_size = batch_size
         self.schedule = schedule
         self.racing = racing
@@ -583,12 +624,14 @@ class HyperoptSearchCV(BaseSearchCV):
         pipelined = plan.schedule != "rounds"
         with (
             open_executor(self.n_jobs, pipelined=pipelined, pre_dispatch=self.pre_dispatch) as ex,
-            callbacks.search(max_subtasks=self.n_iter * record.n_splits),
+            callbacks.search(max_subtasks=plan.budget * record.n_splits),
         ):
             warn_if_workers_starve(self, record.n_splits, ex.n_workers, pipelined=pipelined)
             if self.verbose > 0:
                 # GridSearchCV's line: the candidates this fit can evaluate.
-                n_left = min(self.n_iter, plan.space.size or self.n_iter) - record.n_candidates
+                if plan.known.rule != "none":
+                    print(f"[HyperoptSearchCV] initial_candidates: {plan.known.describe()}")
+                n_left = min(plan.budget, plan.space.size or plan.budget) - record.n_candidates
                 print(
                     f"Fitting {record.n_splits} folds for each of {n_left} candidates, "
                     f"totalling {n_left * record.n_splits} fits"
@@ -601,14 +644,14 @@ class HyperoptSearchCV(BaseSearchCV):
                 fit_kwargs=fit_kwargs,
                 splits=record.splits,
                 callbacks=callbacks,
-                n_iter=self.n_iter,
+                n_iter=plan.budget,
             )
 
             def told(evaluations, record):
                 if self.checkpoint is not None:
                     save_checkpoint(self.checkpoint, plan.state())
                 if self.verbose > 0:
-                    print_told(evaluations, record, n_iter=self.n_iter, rounds=not pipelined)
+                    print_told(evaluations, record, n_iter=plan.budget, rounds=not pipelined)
 
             def monitor(record):
                 return self.monitor(self, cv_results(self, record, plan.space))
@@ -621,7 +664,7 @@ class HyperoptSearchCV(BaseSearchCV):
                 record=record,
                 fits=fits,
                 window=window,
-                n_iter=self.n_iter,
+                n_iter=plan.budget,
                 rules=plan.rules,
                 racing=plan.racing,
                 hooks=LoopHooks(told=told, monitor=None if self.monitor is None else monitor),
@@ -659,6 +702,9 @@ class HyperoptSearchCV(BaseSearchCV):
                 refit_metric = self.refit
             fitted.update(
                 best_candidate(self, results, refit_metric, multimetric, partial=interrupted)
+            )
+            fitted["fold_noise_"] = fold_noise_of(
+                results, record.objective.metric_name(record.outs)
             )
         for name in [name for name in vars(self) if name.endswith("_") and name[0] != "_"]:
             delattr(self, name)
@@ -717,3 +763,5 @@ class HyperoptSearchCV(BaseSearchCV):
                 f"[HyperoptSearchCV] stopped ({self.stop_reason_}) after "
                 f"{self.n_candidates_} candidates"
             )
+            if getattr(self, "fold_noise_", None) is not None:
+                print(f"[HyperoptSearchCV] {self.fold_noise_}")

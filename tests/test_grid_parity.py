@@ -29,7 +29,7 @@ from hyperopt_search import HyperoptSearchCV
 
 X, y = load_iris(return_X_y=True)
 CV = StratifiedKFold(3, shuffle=True, random_state=0)
-EXTRA = {"hyperopt_round", "hyperopt_tid", "hyperopt_order", "n_splits_fitted"}
+EXTRA = {"hyperopt_round", "hyperopt_tid", "hyperopt_order", "n_splits_fitted", "reused"}
 
 
 def _fit(search, *args, **kwargs):

@@ -184,6 +184,7 @@ def test_scores_match_grid_search_on_the_same_candidates_with_metadata(data):
         "hyperopt_round",
         "hyperopt_tid",
         "n_splits_fitted",
+        "reused",
     }
     for key in (
         "mean_test_accuracy",

@@ -124,7 +124,7 @@ def test_cv_results_have_grid_search_keys_and_dtypes():
     hs = HyperoptSearchCV(SVC(), grid, n_iter=4, refit="accuracy", random_state=0, **kwargs)
     hs.fit(X_iris, y_iris)
     ours = hs.cv_results_
-    extra = {"hyperopt_round", "hyperopt_tid", "hyperopt_order", "n_splits_fitted"}
+    extra = {"hyperopt_round", "hyperopt_tid", "hyperopt_order", "n_splits_fitted", "reused"}
     assert set(ours) == set(gs.cv_results_) | extra
     for key, value in gs.cv_results_.items():
         assert type(ours[key]) is type(value), key
