@@ -99,7 +99,7 @@ def known_start(
     before any fit.
     """
     given = search.initial_candidates
-    if given is None:
+    if given is None or (isinstance(given, list | tuple) and not given):
         return KnownStart()
     if isinstance(given, Sequence) and not isinstance(given, str):
         return KnownStart("given", _checked_list(given, space, search.n_iter))

@@ -5,10 +5,11 @@ space and proposes a smaller space in the forms the user wrote (scipy.stats
 distributions and lists), with a note per parameter saying what changed and
 why. The rules, per parameter of each branch (a dict of a list of dicts):
 
-- **did not matter**: its effect on the score (the range of its partial
-  dependence in a random forest fitted to the candidates' mean scores, from
-  at least 10 candidates) is within the fold noise (the standard error of
-  :func:`fold_noise`): fixed at the best candidate's value;
+- **did not matter**: its effect on the score near the good candidates
+  (the range of its partial dependence, averaged over the good candidates,
+  in a random forest fitted to the mean scores of at least 10 candidates) is
+  within the fold noise (the standard error of :func:`fold_noise`): fixed
+  at the best candidate's value;
 - **ranges** (``uniform``, ``loguniform``, ``randint``, ordered levels):
   shrunk to the span of the good candidates, widened on each side by a
   quarter of that span or a tenth of the original range, whichever is
@@ -184,7 +185,7 @@ def narrow_space(search, *, metric: str | None = None) -> NarrowedSpace:
             notes.append(f"dict {index} dropped: none of its candidates is among the good ones.")
             continue
         best_row = max(rows, key=lambda i: (complete[i], means[i] if complete[i] else 0.0))
-        effects = _effects(branch, [i for i in rows if complete[i]], params, means)
+        effects = _effects(branch, [i for i in rows if complete[i]], good_rows, params, means)
         narrowed = {}
         for dim in sorted(branch.dimensions, key=lambda d: d.name):
             if effects.get(dim.name, math.inf) <= noise.std_error:
@@ -288,14 +289,16 @@ def _feature(dim: Dimension, value: Any) -> float:
     return math.nan
 
 
-def _effects(branch: Branch, rows: list[int], params, means) -> dict[str, float]:
-    """How much each parameter moves the score: the range of its partial dependence.
+def _effects(branch: Branch, rows: list[int], good: list[int], params, means) -> dict:
+    """How much each parameter moves the score near the good candidates.
 
     A random forest is fitted to the complete candidates' mean scores; a
-    parameter's effect is the spread of the forest's prediction averaged
-    over the candidates when only that parameter is set to each of its
-    observed values. Only with at least _MIN_EFFECT_ROWS candidates (else
-    nothing is judged).
+    parameter's effect is the range of the forest's prediction, averaged
+    over the good candidates, when only that parameter is set to each of
+    its observed values (its partial dependence where the good candidates
+    are, not over the whole space: a choice that matters only near the
+    optimum still matters). Only with at least _MIN_EFFECT_ROWS candidates
+    (else nothing is judged).
     """
     dims = [d for d in branch.dimensions if not isinstance(d, Constant)]
     if len(rows) < _MIN_EFFECT_ROWS or not dims:
@@ -308,6 +311,7 @@ def _effects(branch: Branch, rows: list[int], params, means) -> dict[str, float]
     features = features[:, readable]
     forest = RandomForestRegressor(n_estimators=100, min_samples_leaf=5, random_state=0)
     forest.fit(features, means[rows])
+    around = features[[rows.index(i) for i in good if i in rows]]
     effects = {}
     for j, dim in enumerate(dims):
         grid = np.unique(features[:, j])
@@ -315,7 +319,7 @@ def _effects(branch: Branch, rows: list[int], params, means) -> dict[str, float]
             grid = np.quantile(grid, np.linspace(0, 1, 20))
         dependence = []
         for value in grid:
-            varied = features.copy()
+            varied = around.copy()
             varied[:, j] = value
             dependence.append(forest.predict(varied).mean())
         effects[dim.name] = float(np.ptp(dependence))
