@@ -37,6 +37,7 @@ import math
 import numbers
 import time
 import warnings
+from ast import literal_eval
 from collections import defaultdict
 from pathlib import Path
 
@@ -167,9 +168,21 @@ def _outcome(task, data: _Data, search) -> dict:
     }
 
 
-def run_unit(name: str, seed: int) -> list[dict]:
-    """Both scenarios for one task and seed: one record per arm and budget."""
+def _apply(settings: dict[str, str]) -> None:
+    """A study's variant: ``module.NAME=value`` constants of hyperopt_search set first."""
+    import importlib
+
+    for target, value in settings.items():
+        module, name = target.rsplit(".", 1)
+        setattr(importlib.import_module(f"hyperopt_search.{module}"), name, literal_eval(value))
+
+
+def run_unit(
+    name: str, seed: int, scenarios=("retune", "refine"), settings: dict | None = None
+) -> list[dict]:
+    """The scenarios for one task and seed: one record per arm and budget."""
     quiet_warnings()
+    _apply(settings or {})
     task = TASKS[name]
     records = []
 
@@ -189,16 +202,24 @@ def run_unit(name: str, seed: int) -> list[dict]:
             }
         )
 
-    # -- retune on new data
     start = time.perf_counter()
-    half_a, half_b = halves(task)
-    first = _fit(_search(task, half_a, RETUNE_FIRST, seed), half_a)
-    for budget in RETUNE_BUDGETS:
-        scratch = _fit(_search(task, half_b, budget, seed), half_b)
-        record("retune", "scratch", budget, half_b, scratch)
-        started = _fit(_search(task, half_b, budget, seed, initial_candidates=first), half_b)
-        record("retune", "started", budget, half_b, started)
-    # -- refine
+    if "retune" in scenarios:
+        half_a, half_b = halves(task)
+        first = _fit(_search(task, half_a, RETUNE_FIRST, seed), half_a)
+        for budget in RETUNE_BUDGETS:
+            scratch = _fit(_search(task, half_b, budget, seed), half_b)
+            record("retune", "scratch", budget, half_b, scratch)
+            started = _fit(_search(task, half_b, budget, seed, initial_candidates=first), half_b)
+            record("retune", "started", budget, half_b, started)
+    if "refine" in scenarios:
+        _refine(task, seed, record)
+    for r in records:
+        r["unit_seconds"] = round(time.perf_counter() - start, 1)
+        r["settings"] = settings or {}
+    return records
+
+
+def _refine(task, seed, record) -> None:
     data = whole(task)
     first = _fit(_search(task, data, REFINE_FIRST, seed), data)
     narrowed = narrow_space(first)
@@ -218,9 +239,6 @@ def run_unit(name: str, seed: int) -> list[dict]:
     )
     scratch = _fit(_search(task, data, REFINE_SCRATCH, seed), data)
     record("refine", "scratch", REFINE_SCRATCH, data, scratch)
-    for r in records:
-        r["unit_seconds"] = round(time.perf_counter() - start, 1)
-    return records
 
 
 # -- report ---------------------------------------------------------------------
@@ -286,7 +304,7 @@ def summarize(records: list[dict]) -> tuple[list[dict], list[str]]:
                 theirs = [group[("scratch", s)] for s in seeds]
                 arm_all += mine
                 scratch_all += theirs
-                if np.mean(theirs) > 0:
+                if np.mean(theirs) > 1e-9:
                     ratios.append(max(np.mean(mine) / np.mean(theirs), RATIO_FLOOR))
                 runs = by_key[(scenario, task, level)]
                 for s in seeds:
@@ -339,6 +357,63 @@ def summarize(records: list[dict]) -> tuple[list[dict], list[str]]:
     return rows, lines
 
 
+def against_baseline(records: list[dict], baseline: list[dict]) -> list[str]:
+    """A study's variant against the baseline's runs of the same arm, task and seed.
+
+    Regret ratios (arm / scratch) with the best known score over both sets of
+    runs, per suite; and the variant's own runs against the baseline's,
+    paired: better / ties / worse on the best CV score, and the mean test gain.
+    """
+    renamed = [dict(r, arm=f"{r['arm']}*") for r in records if r["arm"] != "scratch"]
+    base = {(r["task"], r["seed"], r["scenario"], r["budget"], r["arm"]): r for r in baseline}
+    mine = {(r["task"], r["seed"], r["scenario"], r["budget"], r["arm"]): r for r in records}
+    both = [r for r in baseline if (r["task"], r["seed"]) in {(m[0], m[1]) for m in mine}]
+    regrets = _regrets(both + renamed)
+    lines = [
+        "| suite | scenario | budget | regret ratio: baseline -> variant | variant vs baseline: "
+        "better / ties / worse (CV) | mean test gain |",
+        "|---|---|---|---|---|---|",
+    ]
+    arms = sorted(
+        {(r["scenario"], r["arm"], r["budget"]) for r in records if r["arm"] != "scratch"}
+    )
+    for suite in SUITES:
+        for scenario, arm, budget in arms:
+            level = budget if scenario == "retune" else 30
+            ratios = {arm: [], f"{arm}*": []}
+            better = ties = worse = 0
+            test_gain = []
+            for task in suite_tasks(suite):
+                group = regrets.get((scenario, task, level), {})
+                seeds = [s for (a, s) in group if a == f"{arm}*" and (arm, s) in group]
+                if not seeds:
+                    continue
+                theirs = np.mean([group[("scratch", s)] for s in seeds])
+                for name in ratios:
+                    if theirs > 1e-9:
+                        value = np.mean([group[(name, s)] for s in seeds]) / theirs
+                        ratios[name].append(max(value, RATIO_FLOOR))
+                for s in seeds:
+                    a = mine[(task, s, scenario, budget, arm)]
+                    b = base[(task, s, scenario, budget, arm)]
+                    d = (a["best_cv"] or -np.inf) - (b["best_cv"] or -np.inf)
+                    better, ties, worse = (
+                        better + (d > 1e-12),
+                        ties + (abs(d) <= 1e-12),
+                        worse + (d < -1e-12),
+                    )
+                    if a["test"] is not None and b["test"] is not None:
+                        test_gain.append(a["test"] - b["test"])
+            if not ratios[arm]:
+                continue
+            geo = [float(np.exp(np.mean(np.log(v)))) for v in ratios.values()]
+            lines.append(
+                f"| {suite} | {scenario} | {budget} | {geo[0]:.2f} -> {geo[1]:.2f} | "
+                f"{better} / {ties} / {worse} | {np.mean(test_gain):+.4f} |"
+            )
+    return lines
+
+
 def task_lines(records: list[dict]) -> list[str]:
     regrets = _regrets(records)
     lines = [
@@ -357,7 +432,7 @@ def task_lines(records: list[dict]) -> list[str]:
             seeds = [s for (a, s) in group if a == arm and ("scratch", s) in group]
             mine = np.mean([group[(arm, s)] for s in seeds]) if seeds else math.nan
             theirs = np.mean([group[("scratch", s)] for s in seeds]) if seeds else math.nan
-            cells.append(f"{mine / theirs:.2f}" if theirs > 0 else "- (both 0)")
+            cells.append(f"{mine / theirs:.2f}" if theirs > 1e-9 else "- (scratch 0)")
         fits = [
             r["n_fitted"]
             for r in records
@@ -375,18 +450,35 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--tasks", nargs="*", default=None)
+    parser.add_argument("--suite", choices=SUITES, default=None)
+    parser.add_argument("--scenarios", nargs="+", default=["retune", "refine"])
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="MODULE.NAME=VALUE",
+        help="a study's variant, e.g. _known.TRANSFER_SHARE=0.5 (a constant of hyperopt_search)",
+    )
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/refine"))
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="runs.jsonl of the baseline: compare this run's arms with its arms",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "runs.jsonl"
-    tasks = args.tasks or [t for s in SUITES for t in suite_tasks(s)]
+    suites = [args.suite] if args.suite else SUITES
+    tasks = args.tasks or [t for s in suites for t in suite_tasks(s)]
+    settings = dict(item.split("=", 1) for item in args.set)
     done = {(r["task"], r["seed"]) for r in load(path)}
     units = [(t, s) for s in range(args.seeds) for t in tasks if (t, s) not in done]
     if not args.report_only and units:
         jobs = Parallel(n_jobs=args.jobs, return_as="generator_unordered")(
-            delayed(run_unit)(t, s) for t, s in units
+            delayed(run_unit)(t, s, args.scenarios, settings) for t, s in units
         )
         with path.open("a") as f:
             for records in jobs:
@@ -399,6 +491,11 @@ def main(argv=None) -> None:
                     flush=True,
                 )
     records = load(path)
+    if args.baseline is not None:
+        lines = against_baseline(records, load(args.baseline))
+        (args.out / "against_baseline.md").write_text("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        return
     rows, lines = summarize(records)
     (args.out / "summary.json").write_text(json.dumps(rows, indent=1))
     text = [

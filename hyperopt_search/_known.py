@@ -38,6 +38,10 @@ from ._state import SearchState
 
 __all__ = ["EarlierResults", "KnownStart", "known_start"]
 
+#: The share of the model-free start an earlier search's best candidates take
+#: (transfer rule); the rest of the start stays model-free.
+TRANSFER_SHARE = 1.0
+
 #: The settings that must match for an earlier search's scores to be reused
 #: (everything in ``_resume.settings_of`` but the space and the seed).
 _SCORE_SETTINGS = ("estimator", "cv", "scoring", "refit", "error_score", "return_train_score")
@@ -166,8 +170,7 @@ def _reuse(state: SearchState, space: SearchSpace) -> KnownStart:
         told[doc["tid"]] = float(result["loss"]) if ok else None
     tids = state.more_results.get("hyperopt_tid", [])
     n_splits = len(state.splits)
-    fit_times = np.array([out.get("fit_time", 0.0) for out in state.outs], dtype=float)
-    n_fitted = np.isfinite(fit_times).reshape(-1, n_splits).sum(axis=1)
+    n_fitted = state.n_fitted()
     kept: dict[str, list] = {"params": [], "outs": [], "n_fitted": [], "losses": []}
     for i, params in enumerate(state.params):
         candidate = _in_space(space, params)
@@ -200,7 +203,11 @@ def _rank_key(results: Mapping, refit) -> str:
 
 
 def _transfer(results: Mapping, space: SearchSpace, refit, n_first: int) -> KnownStart:
-    """The best ``n_first`` distinct candidates of ``results`` that lie in ``space``."""
+    """The best distinct candidates of ``results`` that lie in ``space``.
+
+    As many as ``TRANSFER_SHARE`` of the ``n_first`` model-free candidates.
+    """
+    n_first = max(1, math.ceil(TRANSFER_SHARE * n_first))
     if "params" not in results:
         raise ValueError("initial_candidates: a cv_results_ dict needs a 'params' key.")
     rank_key = _rank_key(results, refit)

@@ -57,6 +57,11 @@ _GOOD_SHARE = 0.2
 _MIN_GOOD = 3
 #: Each side of a range is widened by this share of the good candidates' span.
 _MARGIN = 0.25
+#: A parameter whose effect is at most this many standard errors of the fold
+#: noise did not matter.
+FIX_WITHIN = 1.0
+#: Keep the parameter of largest effect searched when all would be fixed.
+KEEP_ONE = False
 #: Candidates of a branch needed to judge whether a parameter mattered.
 _MIN_EFFECT_ROWS = 10
 
@@ -186,9 +191,13 @@ def narrow_space(search, *, metric: str | None = None) -> NarrowedSpace:
             continue
         best_row = max(rows, key=lambda i: (complete[i], means[i] if complete[i] else 0.0))
         effects = _effects(branch, [i for i in rows if complete[i]], good_rows, params, means)
+        flat = {n for n, e in effects.items() if e <= FIX_WITHIN * noise.std_error}
+        searched = {d.name for d in branch.dimensions if not isinstance(d, Constant)}
+        if KEEP_ONE and searched and flat >= searched:
+            flat.discard(max(flat, key=effects.get))
         narrowed = {}
         for dim in sorted(branch.dimensions, key=lambda d: d.name):
-            if effects.get(dim.name, math.inf) <= noise.std_error:
+            if dim.name in flat:
                 value = params[best_row][dim.name]
                 narrowed[dim.name] = _Code([value], repr([_plain(value)]))
                 notes.append(
@@ -202,8 +211,7 @@ def narrow_space(search, *, metric: str | None = None) -> NarrowedSpace:
             narrowed[dim.name] = code
             if note:
                 notes.append(f"{dim.name}{where}: {note}")
-        searched = [d for d in branch.dimensions if not isinstance(d, Constant)]
-        if searched and all(_fixed(narrowed[d.name]) for d in searched):
+        if searched and all(_fixed(narrowed[name]) for name in searched):
             notes.append(
                 f"every parameter{where} is fixed: the search cannot tell its good "
                 "candidates apart, so more tuning here is unlikely to find a better "

@@ -344,6 +344,7 @@ class HyperoptOptimizer:
         depends on it (and on the results told) only.
     trials : hyperopt.Trials, optional
         Trials to continue from; a new one by default.
+
     Notes
     -----
     Candidates of a batch are asked one at a time, each inserted as a pending

@@ -201,8 +201,7 @@ class SearchRecord:
         n_splits = record.n_splits
         tids = state.more_results.get("hyperopt_tid", [])
         rounds = state.more_results.get("hyperopt_round", [0] * state.n_candidates)
-        fit_times = np.array([out.get("fit_time", 0.0) for out in state.outs], dtype=float)
-        n_fitted = np.isfinite(fit_times).reshape(-1, n_splits).sum(axis=1)
+        n_fitted = state.n_fitted()
         reused = state.more_results.get("reused", [False] * state.n_candidates)
         pending_told = state.pending_told or {}
         for i, params in enumerate(state.params):

@@ -102,6 +102,11 @@ class SearchState:
     def n_candidates(self) -> int:
         return len(self.params)
 
+    def n_fitted(self) -> np.ndarray:
+        """Each candidate's folds fitted (fewer when raced out: no fit time)."""
+        fit_times = np.array([out.get("fit_time", 0.0) for out in self.outs], dtype=float)
+        return np.isfinite(fit_times).reshape(-1, len(self.splits)).sum(axis=1)
+
 
 def space_signature(space: SearchSpace) -> tuple:
     """A process-independent identity of a search space's structure."""
