@@ -272,12 +272,12 @@ def _regrets(records: list[dict]) -> dict:
 def _paired(a: list[float], b: list[float]) -> tuple[int, int, int, float]:
     """Wins (a lower), ties, losses and the Wilcoxon p of paired regrets."""
     d = np.asarray(a) - np.asarray(b)
-    wins, losses = int((d < -1e-12).sum()), int((d > 1e-12).sum())
+    wins, losses = int((d < -1e-9).sum()), int((d > 1e-9).sum())
     p = math.nan
     if wins + losses:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            p = float(wilcoxon(d[np.abs(d) > 1e-12]).pvalue)
+            p = float(wilcoxon(d[np.abs(d) > 1e-9]).pvalue)
     return wins, len(d) - wins - losses, losses, p
 
 
@@ -398,9 +398,9 @@ def against_baseline(records: list[dict], baseline: list[dict]) -> list[str]:
                     b = base[(task, s, scenario, budget, arm)]
                     d = (a["best_cv"] or -np.inf) - (b["best_cv"] or -np.inf)
                     better, ties, worse = (
-                        better + (d > 1e-12),
-                        ties + (abs(d) <= 1e-12),
-                        worse + (d < -1e-12),
+                        better + (d > 1e-9),
+                        ties + (abs(d) <= 1e-9),
+                        worse + (d < -1e-9),
                     )
                     if a["test"] is not None and b["test"] is not None:
                         test_gain.append(a["test"] - b["test"])
