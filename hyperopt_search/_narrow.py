@@ -44,7 +44,9 @@ from ._space import (
     Constant,
     Dimension,
     Integer,
+    Normal,
     Ordinal,
+    Quantile,
     Real,
     SearchSpace,
     _dist_repr,
@@ -231,10 +233,6 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _fixed(code: _Code) -> bool:
-    return isinstance(code.value, list) and len(code.value) == 1
-
-
 def _in_branch(branch: Branch, params: Mapping) -> bool:
     """Whether a candidate is one of ``branch``'s (the dicts may share their names)."""
     if set(branch.names) != set(params):
@@ -255,23 +253,16 @@ def _narrow(dim: Dimension, good: list) -> tuple[_Code, str]:
         return _narrow_choice(dim, good)
     if isinstance(dim, Real | Integer):
         return _narrow_range(dim, good)
-    return _Code(_original(dim), _original_code(dim)), ""
+    return _unchanged(dim), ""
 
 
-def _original(dim: Dimension) -> Any:
-    return getattr(dim, "dist", None) or getattr(dim, "expression", None) or _normal(dim)
-
-
-def _normal(dim) -> Any:
-    return stats.norm(dim.mu, dim.sigma)
-
-
-def _original_code(dim: Dimension) -> str:
-    if hasattr(dim, "mu"):
-        return f"norm({dim.mu:g}, {dim.sigma:g})"
-    if hasattr(dim, "dist"):
-        return _dist_repr(dim.dist)
-    return repr(dim.expression)
+def _unchanged(dim: Dimension) -> _Code:
+    """A dimension kept as the user wrote it: a distribution or expression not narrowed."""
+    if isinstance(dim, Normal):
+        return _Code(stats.norm(dim.mu, dim.sigma), f"norm({dim.mu:g}, {dim.sigma:g})")
+    if isinstance(dim, Quantile):
+        return _Code(dim.dist, _dist_repr(dim.dist))
+    return _Code(dim.expression, repr(dim.expression))
 
 
 def _narrow_choice(dim: Categorical, good: list) -> tuple[_Code, str]:
