@@ -173,6 +173,26 @@ class _KernelMemory:
 
     def __init__(self, attachments):
         self.attachments = attachments
+        # This call's MAP fits by their inputs: the proposals of one batch see
+        # the same finished trials, so all but the first reuse the first's fit
+        # (the same inputs give the same fit: the proposals are unchanged).
+        self._fits: dict[tuple, np.ndarray] = {}
+
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        categorical: np.ndarray,
+        d2: np.ndarray,
+        start: np.ndarray | None,
+    ) -> GaussianProcess:
+        """``GaussianProcess.fit(X, y, categorical, d2, start)``, fitted once per call."""
+        key = tuple(
+            (a.shape, a.tobytes()) if a is not None else None for a in (X, y, categorical, start)
+        )
+        if key not in self._fits:
+            self._fits[key] = GaussianProcess.fit(X, y, categorical, d2, start).raw
+        return GaussianProcess._from_raw(X, y, categorical, self._fits[key], d2)
 
     def before(self, n_ok: int) -> tuple[int, np.ndarray] | None:
         """The estimate made with the most finished trials below ``n_ok``, if
@@ -197,16 +217,40 @@ def propose(
     kernels: _KernelMemory | None = None,
 ) -> np.ndarray:
     """The features of the candidate with the largest expected improvement."""
+    if kernels is None:
+        kernels = _KernelMemory({})
     if space.conditional:
-        return _propose_by_group(space, history, rng)
+        return _propose_by_group(space, history, rng, kernels)
     y = _standardised(_clipped_to_outer_fence(history.losses))
-    n_ok = len(history.X_ok)
-    if n_ok < MAX_INTEGRATED_TRIALS:
-        models = GaussianProcess.sample(history.X_ok, y, space.categorical, rng, N_KERNEL_SAMPLES)
+    X_ok, categorical = history.X_ok, space.categorical
+    n_ok, n_failed = len(X_ok), len(history.X_failed)
+    # The squared differences of all trials (finished, failed, pending: the
+    # rows of the GP with its fantasies), computed once: the fit reads those
+    # of the finished trials, the incumbent those of finished and pending.
+    # (Copies in C order, the layout squared_differences gives C-ordered
+    # rows: the products over them then sum in the same order, bit for bit.)
+    X_known = history.X_all
+    d2_known = squared_differences(X_known, X_known, categorical)
+    if not X_ok.flags.c_contiguous:
+        d2 = squared_differences(X_ok, X_ok, categorical)
+    elif len(X_known) > n_ok:
+        d2 = np.ascontiguousarray(d2_known[:n_ok, :n_ok])
     else:
-        models = [_map_estimate(history.X_ok, y, space.categorical, kernels)]
-    models = _with_fantasies(models, history.X_failed, history.X_pending, y.max())
-    acquisition = IntegratedEI(models, history)
+        d2 = d2_known
+    if n_ok < MAX_INTEGRATED_TRIALS:
+        start = kernels.fit(X_ok, y, categorical, d2, None).raw
+        models = GaussianProcess.sample(
+            X_ok, y, categorical, rng, N_KERNEL_SAMPLES, d2=d2, start=start
+        )
+    else:
+        models = [_map_estimate(X_ok, y, categorical, kernels, d2)]
+    models = _with_fantasies(
+        models, history.X_failed, history.X_pending, y.max(), (X_known, d2_known)
+    )
+    incumbents = d2_known
+    if n_failed:
+        incumbents = d2_known[np.r_[0:n_ok, n_ok + n_failed : len(X_known)]]
+    acquisition = IntegratedEI(models, history, known_d2=incumbents)
 
     candidates = _candidate_pool(space, history, y, rng)
     # Expected improvement times the probability that the fit does not fail.
@@ -217,7 +261,11 @@ def propose(
 
 
 def _map_estimate(
-    X: np.ndarray, y: np.ndarray, categorical: np.ndarray, kernels: _KernelMemory | None
+    X: np.ndarray,
+    y: np.ndarray,
+    categorical: np.ndarray,
+    kernels: _KernelMemory,
+    d2: np.ndarray,
 ) -> GaussianProcess:
     """The GP with MAP kernel parameters, fitted from the last fit's estimate.
 
@@ -227,14 +275,13 @@ def _map_estimate(
     factorisation) until the trials have grown by that fraction; the default
     0 refits at every proposal, since the stale estimate cost quality.
     """
-    previous = kernels.before(len(X)) if kernels is not None else None
+    previous = kernels.before(len(X))
     if previous is not None:
         n_fit, raw = previous
         if len(raw) == X.shape[1] + 2 and len(X) - n_fit < max(1, int(_REFIT_GROWTH * n_fit)):
-            return GaussianProcess._from_raw(X, y, categorical, raw)
-    model = GaussianProcess.fit(X, y, categorical, start=None if previous is None else previous[1])
-    if kernels is not None:
-        kernels.remember(len(X), model.raw)
+            return GaussianProcess._from_raw(X, y, categorical, raw, d2)
+    model = kernels.fit(X, y, categorical, d2, None if previous is None else previous[1])
+    kernels.remember(len(X), model.raw)
     return model
 
 
@@ -267,14 +314,20 @@ def _clipped_to_outer_fence(losses: np.ndarray) -> np.ndarray:
 
 
 def _with_fantasies(
-    models: list[GaussianProcess], X_failed: np.ndarray, X_pending: np.ndarray, worst: float
+    models: list[GaussianProcess],
+    X_failed: np.ndarray,
+    X_pending: np.ndarray,
+    worst: float,
+    stacked: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[GaussianProcess]:
     """``models`` (GPs with the same observations) conditioned on the failures
-    (at the ``worst`` loss) and the pending trials (at each one's own mean)."""
+    (at the ``worst`` loss) and the pending trials (at each one's own mean).
+    ``stacked`` is ``models[0].stacked_with(X_new)`` if the caller has it."""
     if not (len(X_failed) or len(X_pending)):
         return models
     X_new = np.vstack([X_failed, X_pending])
-    stacked = models[0].stacked_with(X_new)
+    if stacked is None:
+        stacked = models[0].stacked_with(X_new)
     out = []
     for model in models:
         extra_y = [np.full(len(X_failed), worst)]
@@ -315,14 +368,18 @@ class IntegratedEI:
 
     Each GP's improvement is measured from its own incumbent: noisy losses,
     so the best *posterior mean* at a finished or pending trial ("plug-in"
-    EI), not the luckiest noisy loss.
+    EI), not the luckiest noisy loss. ``known_d2`` is the squared differences
+    of the finished and pending trials to the GPs' observations, if the caller
+    has them.
     """
 
-    def __init__(self, models, history: History, bests=None):
+    def __init__(self, models, history: History, bests=None, known_d2=None):
         self.models = models
         if bests is None:
             known = np.vstack([history.X_ok, history.X_pending])
-            d2 = _shared_squared_differences(known, models)
+            d2 = known_d2
+            if d2 is None:
+                d2 = _shared_squared_differences(known, models)
             bests = [float(model.predict(known, d2)[0].min()) for model in models]
         self.bests = bests
 
@@ -431,7 +488,9 @@ def _keys(active: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in np.packbits(active, axis=1)]
 
 
-def _propose_by_group(space: EncodedSpace, history: History, rng: np.random.Generator):
+def _propose_by_group(
+    space: EncodedSpace, history: History, rng: np.random.Generator, kernels: _KernelMemory
+):
     """Conditional spaces: one GP per set of active parameters (a branch),
     on that branch's trials and active features; the candidate with the
     largest expected improvement over the best loss of all branches."""
@@ -452,7 +511,9 @@ def _propose_by_group(space: EncodedSpace, history: History, rng: np.random.Gene
         rows = ok_keys == key
         Xg, yg = history.X_ok[rows][:, cols], y[rows]
         if len(Xg) >= 2:
-            models = GaussianProcess.sample(Xg, yg, cat, rng, N_KERNEL_SAMPLES)
+            d2 = squared_differences(Xg, Xg, cat)
+            start = kernels.fit(Xg, yg, cat, d2, None).raw
+            models = GaussianProcess.sample(Xg, yg, cat, rng, N_KERNEL_SAMPLES, d2=d2, start=start)
         elif len(Xg) == 1:
             raw = np.concatenate([np.zeros(len(cols)), [0.0, np.log(1e-2)]])
             models = [GaussianProcess._from_raw(Xg, yg, cat, raw)]
