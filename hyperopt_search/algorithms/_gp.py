@@ -162,6 +162,7 @@ class GaussianProcess:
         categorical: np.ndarray,
         d2: np.ndarray | None = None,
         start: np.ndarray | None = None,
+        tolerance: float | None = None,
     ) -> GaussianProcess:
         """MAP estimate of the kernel parameters (Optuna's priors).
 
@@ -169,19 +170,33 @@ class GaussianProcess:
         it. L-BFGS-B starts from ``start`` (log kernel parameters, as ``raw``;
         for example the previous proposal's estimate) or else from a fixed
         point: unit inverse squared length scales and kernel scale, noise 0.01.
+        It stops once a step lowers the negative log posterior by less than
+        ``tolerance`` nats (scipy's relative ``ftol`` scaled by its value at
+        the start), or by scipy's default (2.2e-9 of it) if None.
         """
         d = X.shape[1]
         if d2 is None:
             d2 = squared_differences(X, X, categorical)
         if start is None or len(start) != d + 2:
             start = np.concatenate([np.zeros(d), [0.0], [math.log(1e-2)]])
+        objective, options = _neg_log_posterior, {}
+        if tolerance is not None:
+            # The value at the start scales the tolerance; L-BFGS-B asks for it
+            # first, and gets it again without a second factorisation.
+            at_start = _neg_log_posterior(start, d2, y)
+            options["ftol"] = tolerance / max(abs(at_start[0]), 1.0)
+
+            def objective(raw, d2, y):
+                return at_start if np.array_equal(raw, start) else _neg_log_posterior(raw, d2, y)
+
         result = minimize(
-            _neg_log_posterior,
+            objective,
             start,
             args=(d2, y),
             jac=True,
             method="L-BFGS-B",
             bounds=[(-_RAW_BOUND, _RAW_BOUND)] * (d + 2),
+            options=options,
         )
         return cls._from_raw(X, y, categorical, result.x, d2)
 
@@ -274,15 +289,22 @@ class GaussianProcess:
         ``d2`` is ``squared_differences(Xq, self.X, self.categorical)`` if the
         caller has it (GPs that share their observations share it).
         """
-        if d2 is None:
-            d2 = squared_differences(Xq, self.X, self.categorical)
-        k = _matern52_value(d2 @ self.inverse_squared_lengthscales)
-        k *= self.kernel_scale
-        mean = k @ self._alpha
+        mean, k = self._mean(Xq, d2)
         # dtrtrs, as scipy.linalg.solve_triangular calls it on a Fortran-ordered factor.
         v = dtrtrs(self._chol, k.T, lower=1)[0]
         var = np.maximum(self.kernel_scale - np.sum(v * v, axis=0), 1e-12)
         return mean, np.sqrt(var)
+
+    def predict_mean(self, Xq: np.ndarray, d2: np.ndarray | None = None) -> np.ndarray:
+        """Posterior mean alone (:meth:`predict` without the triangular solve)."""
+        return self._mean(Xq, d2)[0]
+
+    def _mean(self, Xq: np.ndarray, d2: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        if d2 is None:
+            d2 = squared_differences(Xq, self.X, self.categorical)
+        k = _matern52_value(d2 @ self.inverse_squared_lengthscales)
+        k *= self.kernel_scale
+        return k @ self._alpha, k
 
     def predict_with_gradient(self, x: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
         """Mean and standard deviation at one point, and their gradients in ``x``.

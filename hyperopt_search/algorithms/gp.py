@@ -45,6 +45,7 @@ The same trials and seed give the same proposal.
 from __future__ import annotations
 
 import functools
+import hashlib
 
 import numpy as np
 from scipy.optimize import minimize
@@ -85,6 +86,14 @@ MAX_INTEGRATED_TRIALS = 20
 #: ratio 0.14 against 0.13), refitting at every proposal level (15 / 11, 0.13):
 #: ``benchmarks/results/gp_variants/engine_cost.md``.
 _REFIT_GROWTH = 0.0
+#: A MAP fit warm-started from the last estimate stops once a step gains less
+#: than this many nats of log posterior (None: scipy's default, a relative
+#: 2.2e-9). From the last estimate, the default takes 21 L-BFGS-B steps at 50
+#: and 100 trials and 9 at 200 (each an ``n x n`` inverse), creeping along
+#: flat directions; 0.001 takes 6 / 6 / 3 but measured leaning worse on the
+#: tuning suite at 100 candidates (2 wins / 6 losses, ratio 0.13 -> 0.14,
+#: forest 0.22 -> 0.39): ``benchmarks/results/gp_variants/engine_speed.md``.
+_WARM_TOLERANCE: float | None = None
 #: Quasi-random candidates scored by the acquisition function per proposal.
 _N_POOL = 512
 #: Best trials perturbed to add local candidates, and perturbations of each.
@@ -170,13 +179,13 @@ class _KernelMemory:
     """
 
     KEY = "hyperopt_search.gp_kernel"
+    #: The latest MAP fits by a digest of their inputs (see :meth:`fit`).
+    FITS_KEY = "hyperopt_search.gp_fits"
+    #: Fits kept (one per branch of a conditional space, and a few more).
+    _N_FITS = 16
 
     def __init__(self, attachments):
         self.attachments = attachments
-        # This call's MAP fits by their inputs: the proposals of one batch see
-        # the same finished trials, so all but the first reuse the first's fit
-        # (the same inputs give the same fit: the proposals are unchanged).
-        self._fits: dict[tuple, np.ndarray] = {}
 
     def fit(
         self,
@@ -185,14 +194,28 @@ class _KernelMemory:
         categorical: np.ndarray,
         d2: np.ndarray,
         start: np.ndarray | None,
+        tolerance: float | None = None,
     ) -> GaussianProcess:
-        """``GaussianProcess.fit(X, y, categorical, d2, start)``, fitted once per call."""
-        key = tuple(
-            (a.shape, a.tobytes()) if a is not None else None for a in (X, y, categorical, start)
-        )
-        if key not in self._fits:
-            self._fits[key] = GaussianProcess.fit(X, y, categorical, d2, start).raw
-        return GaussianProcess._from_raw(X, y, categorical, self._fits[key], d2)
+        """``GaussianProcess.fit(X, y, categorical, d2, start, tolerance)``, or
+        the raw parameters of an earlier fit of the same inputs.
+
+        The proposals of a round (a search asks for each candidate of a batch
+        in turn, the earlier ones pending) see the same finished trials: the
+        same inputs, hence the same fit, which all but the first reuse. The
+        fits are keyed by a digest of every input, so a reused fit is the one
+        a refit would give, bit for bit (the proposals are unchanged).
+        """
+        digest = hashlib.sha1(repr(tolerance).encode())
+        for a in (X, y, categorical, start):
+            digest.update(b"-" if a is None else repr(a.shape).encode() + a.tobytes())
+        key = digest.hexdigest()
+        fits = self.attachments.get(self.FITS_KEY, [])
+        raw = next((np.array(r) for k, r in fits if k == key), None)
+        if raw is None:
+            raw = GaussianProcess.fit(X, y, categorical, d2, start, tolerance).raw
+            fits = [*fits[-(self._N_FITS - 1) :], (key, [float(v) for v in raw])]
+            self.attachments[self.FITS_KEY] = fits
+        return GaussianProcess._from_raw(X, y, categorical, raw, d2)
 
     def before(self, n_ok: int) -> tuple[int, np.ndarray] | None:
         """The estimate made with the most finished trials below ``n_ok``, if
@@ -280,7 +303,10 @@ def _map_estimate(
         n_fit, raw = previous
         if len(raw) == X.shape[1] + 2 and len(X) - n_fit < max(1, int(_REFIT_GROWTH * n_fit)):
             return GaussianProcess._from_raw(X, y, categorical, raw, d2)
-    model = kernels.fit(X, y, categorical, d2, None if previous is None else previous[1])
+    if previous is None:
+        model = kernels.fit(X, y, categorical, d2, None)
+    else:
+        model = kernels.fit(X, y, categorical, d2, previous[1], _WARM_TOLERANCE)
     kernels.remember(len(X), model.raw)
     return model
 
@@ -332,7 +358,7 @@ def _with_fantasies(
     for model in models:
         extra_y = [np.full(len(X_failed), worst)]
         if len(X_pending):
-            extra_y.append(model.predict(X_pending)[0])
+            extra_y.append(model.predict_mean(X_pending))
         out.append(model.condition_on(X_new, np.concatenate(extra_y), stacked))
     return out
 
@@ -380,7 +406,7 @@ class IntegratedEI:
             d2 = known_d2
             if d2 is None:
                 d2 = _shared_squared_differences(known, models)
-            bests = [float(model.predict(known, d2)[0].min()) for model in models]
+            bests = [float(_predict_mean(model, known, d2).min()) for model in models]
         self.bests = bests
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
@@ -404,6 +430,13 @@ class IntegratedEI:
         weights = np.exp(values - values.max())  # d log(sum EI) / d log EI_k
         weights /= weights.sum()
         return float(logsumexp(values) - np.log(len(values))), weights @ np.array(grads)
+
+
+def _predict_mean(model, X: np.ndarray, d2: np.ndarray | None) -> np.ndarray:
+    """The posterior mean of a GP (or the prior) at the rows of ``X``."""
+    if isinstance(model, GaussianProcess):
+        return model.predict_mean(X, d2)
+    return model.predict(X, d2)[0]
 
 
 def _shared_squared_differences(Xq: np.ndarray, models) -> np.ndarray | None:
