@@ -88,12 +88,15 @@ MAX_INTEGRATED_TRIALS = 20
 _REFIT_GROWTH = 0.0
 #: A MAP fit warm-started from the last estimate stops once a step gains less
 #: than this many nats of log posterior (None: scipy's default, a relative
-#: 2.2e-9). From the last estimate, the default takes 21 L-BFGS-B steps at 50
-#: and 100 trials and 9 at 200 (each an ``n x n`` inverse), creeping along
-#: flat directions; 0.001 takes 6 / 6 / 3 but measured leaning worse on the
-#: tuning suite at 100 candidates (2 wins / 6 losses, ratio 0.13 -> 0.14,
-#: forest 0.22 -> 0.39): ``benchmarks/results/gp_variants/engine_speed.md``.
-_WARM_TOLERANCE: float | None = None
+#: 2.2e-9; a fit from the fixed start always runs to it). From the last
+#: estimate, the default takes 21 L-BFGS-B steps at 50 and 100 trials and 9
+#: at 200 (each an ``n x n`` inverse), creeping along flat directions; 1e-4
+#: takes 9 / 8 / 4, and the next proposal starts from where it stopped. On
+#: the tuning suite, paired with the adopted runs: level (50 candidates:
+#: 1 win / 109 ties / 0 losses, ratio 0.19 -> 0.18; 100: 1 / 107 / 2, 0.13 ->
+#: 0.13); 1e-3 (6 / 6 / 3 steps) leaned worse at 100 (2 / 102 / 6, 0.13 ->
+#: 0.14, forest 0.22 -> 0.39): ``benchmarks/results/gp_variants/engine_speed.md``.
+_WARM_TOLERANCE: float | None = 1e-4
 #: Quasi-random candidates scored by the acquisition function per proposal.
 _N_POOL = 512
 #: Best trials perturbed to add local candidates, and perturbations of each.
