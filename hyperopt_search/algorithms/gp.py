@@ -419,6 +419,8 @@ class IntegratedEI:
             log_expected_improvement(*model.predict(X, d2), best)[0]
             for model, best in zip(self.models, self.bests, strict=True)
         ]
+        if len(values) == 1:  # what logsumexp gives (v + log(1) - log(1)), for less
+            return values[0]
         return logsumexp(values, axis=0) - np.log(len(values))
 
     def with_gradient(self, x: np.ndarray) -> tuple[float, np.ndarray]:
