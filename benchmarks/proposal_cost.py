@@ -123,7 +123,9 @@ def write(rows: list[dict], out: Path, command: str) -> None:
         f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `{command}` "
         f"(python {platform.python_version()}, one thread). Five parameters (a log-scaled "
         "float, two floats, a 4-way choice, an integer); median [max] over the repeats of "
-        "one proposal after `n` finished trials.",
+        "one proposal after `n` finished trials. `gp` refits the kernel (warm-started from "
+        "the fit with `n - 1` trials); `gp (same trials)` reuses the fit of the same "
+        "finished trials, as the later proposals of a round do.",
         "",
         "| algo | " + " | ".join(f"{n} trials" for n in sizes) + " |",
         "|---|" + "---|" * len(sizes),
