@@ -343,6 +343,67 @@ def test_marginal_likelihood_gradient_matches_finite_differences():
     np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-6)
 
 
+def test_squared_differences_keep_the_values_and_layout_of_the_broadcast_ones():
+    # The products over them sum in the order of their layout: the fast
+    # version must give the broadcast computation's array, bit for bit.
+    rng = np.random.default_rng(0)
+    X = rng.random((7, 4))
+    X[:, 1] = rng.integers(0, 3, 7)
+    categorical = np.array([False, True, False, False])
+    for a in (X, np.asfortranarray(X), X[:, [3, 1, 0, 2]]):
+        b = a[:5]
+        cat = categorical if a.shape == X.shape else categorical[[3, 1, 0, 2]]
+        broadcast = (a[:, None, :] - b[None, :, :]) ** 2
+        broadcast[..., cat] = (broadcast[..., cat] > 0).astype(float)
+        out = squared_differences(a, b, cat)
+        assert np.array_equal(out, broadcast)
+        assert out.strides == broadcast.strides
+
+
+def test_a_warm_started_fit_with_a_tolerance_stops_near_the_full_fit():
+    rng = np.random.default_rng(1)
+    X = rng.random((40, 2))
+    y = np.sin(5 * X[:, 0]) + 0.1 * rng.normal(size=40)
+    y = (y - y.mean()) / y.std()
+    cat = np.array([False, False])
+    start = GaussianProcess.fit(X[:-1], y[:-1], cat).raw
+    full = GaussianProcess.fit(X, y, cat, start=start)
+    quick = GaussianProcess.fit(X, y, cat, start=start, tolerance=1e-3)
+    d2 = squared_differences(X, X, cat)
+    value = _neg_log_posterior(quick.raw, d2, y, gradient=False)
+    assert value == pytest.approx(_neg_log_posterior(full.raw, d2, y, gradient=False), abs=0.01)
+
+
+def test_gp_reuses_the_fit_of_the_same_finished_trials_bit_for_bit():
+    # The proposals of a round see the same finished trials: the second one
+    # reads the first's kernel fit from trials.attachments, and proposes what
+    # a refit would have made it propose.
+    space = {"x": hp.uniform("x", 0, 1), "k": hp.choice("k", ["a", "b"]), "n": hp.randint("n", 5)}
+    domain = Domain(_no_objective, space)
+    trials = Trials()
+    for i in range(gp.MAX_INTEGRATED_TRIALS + 2):
+        doc = _ask(gp.suggest, domain, trials, i)
+        _tell(trials, doc, (doc["misc"]["vals"]["x"][0] - 0.3) ** 2)
+    calls = []
+    original = GaussianProcess.fit.__func__
+
+    def counting(cls, *args, **kwargs):
+        calls.append(1)
+        return original(cls, *args, **kwargs)
+
+    (tid,) = trials.new_trial_ids(1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(GaussianProcess, "fit", classmethod(counting))
+        first = gp.suggest([tid], domain, trials, 7)[0]["misc"]["vals"]
+        assert calls == [1]
+        reused = gp.suggest([tid], domain, trials, 7)[0]["misc"]["vals"]
+        assert calls == [1]
+        del trials.attachments[gp._KernelMemory.FITS_KEY]
+        refitted = gp.suggest([tid], domain, trials, 7)[0]["misc"]["vals"]
+        assert calls == [1, 1]
+    assert first == reused == refitted
+
+
 def test_posterior_gradient_matches_finite_differences():
     rng = np.random.default_rng(1)
     X = rng.random((20, 2))

@@ -45,6 +45,7 @@ The same trials and seed give the same proposal.
 from __future__ import annotations
 
 import functools
+import hashlib
 
 import numpy as np
 from scipy.optimize import minimize
@@ -85,6 +86,17 @@ MAX_INTEGRATED_TRIALS = 20
 #: ratio 0.14 against 0.13), refitting at every proposal level (15 / 11, 0.13):
 #: ``benchmarks/results/gp_variants/engine_cost.md``.
 _REFIT_GROWTH = 0.0
+#: A MAP fit warm-started from the last estimate stops once a step gains less
+#: than this many nats of log posterior (None: scipy's default, a relative
+#: 2.2e-9; a fit from the fixed start always runs to it). From the last
+#: estimate, the default takes 21 L-BFGS-B steps at 50 and 100 trials and 9
+#: at 200 (each an ``n x n`` inverse), creeping along flat directions; 1e-4
+#: takes 9 / 8 / 4, and the next proposal starts from where it stopped. On
+#: the tuning suite, paired with the adopted runs: level (50 candidates:
+#: 1 win / 109 ties / 0 losses, ratio 0.19 -> 0.18; 100: 1 / 107 / 2, 0.13 ->
+#: 0.13); 1e-3 (6 / 6 / 3 steps) leaned worse at 100 (2 / 102 / 6, 0.13 ->
+#: 0.14, forest 0.22 -> 0.39): ``benchmarks/results/gp_variants/engine_speed.md``.
+_WARM_TOLERANCE: float | None = 1e-4
 #: Quasi-random candidates scored by the acquisition function per proposal.
 _N_POOL = 512
 #: Best trials perturbed to add local candidates, and perturbations of each.
@@ -170,9 +182,43 @@ class _KernelMemory:
     """
 
     KEY = "hyperopt_search.gp_kernel"
+    #: The latest MAP fits by a digest of their inputs (see :meth:`fit`).
+    FITS_KEY = "hyperopt_search.gp_fits"
+    #: Fits kept (one per branch of a conditional space, and a few more).
+    _N_FITS = 16
 
     def __init__(self, attachments):
         self.attachments = attachments
+
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        categorical: np.ndarray,
+        d2: np.ndarray,
+        start: np.ndarray | None,
+        tolerance: float | None = None,
+    ) -> GaussianProcess:
+        """``GaussianProcess.fit(X, y, categorical, d2, start, tolerance)``, or
+        the raw parameters of an earlier fit of the same inputs.
+
+        The proposals of a round (a search asks for each candidate of a batch
+        in turn, the earlier ones pending) see the same finished trials: the
+        same inputs, hence the same fit, which all but the first reuse. The
+        fits are keyed by a digest of every input, so a reused fit is the one
+        a refit would give, bit for bit (the proposals are unchanged).
+        """
+        digest = hashlib.sha1(repr(tolerance).encode())
+        for a in (X, y, categorical, start):
+            digest.update(b"-" if a is None else repr(a.shape).encode() + a.tobytes())
+        key = digest.hexdigest()
+        fits = self.attachments.get(self.FITS_KEY, [])
+        raw = next((np.array(r) for k, r in fits if k == key), None)
+        if raw is None:
+            raw = GaussianProcess.fit(X, y, categorical, d2, start, tolerance).raw
+            fits = [*fits[-(self._N_FITS - 1) :], (key, [float(v) for v in raw])]
+            self.attachments[self.FITS_KEY] = fits
+        return GaussianProcess._from_raw(X, y, categorical, raw, d2)
 
     def before(self, n_ok: int) -> tuple[int, np.ndarray] | None:
         """The estimate made with the most finished trials below ``n_ok``, if
@@ -197,16 +243,40 @@ def propose(
     kernels: _KernelMemory | None = None,
 ) -> np.ndarray:
     """The features of the candidate with the largest expected improvement."""
+    if kernels is None:
+        kernels = _KernelMemory({})
     if space.conditional:
-        return _propose_by_group(space, history, rng)
+        return _propose_by_group(space, history, rng, kernels)
     y = _standardised(_clipped_to_outer_fence(history.losses))
-    n_ok = len(history.X_ok)
-    if n_ok < MAX_INTEGRATED_TRIALS:
-        models = GaussianProcess.sample(history.X_ok, y, space.categorical, rng, N_KERNEL_SAMPLES)
+    X_ok, categorical = history.X_ok, space.categorical
+    n_ok, n_failed = len(X_ok), len(history.X_failed)
+    # The squared differences of all trials (finished, failed, pending: the
+    # rows of the GP with its fantasies), computed once: the fit reads those
+    # of the finished trials, the incumbent those of finished and pending.
+    # (Copies in C order, the layout squared_differences gives C-ordered
+    # rows: the products over them then sum in the same order, bit for bit.)
+    X_known = history.X_all
+    d2_known = squared_differences(X_known, X_known, categorical)
+    if not X_ok.flags.c_contiguous:
+        d2 = squared_differences(X_ok, X_ok, categorical)
+    elif len(X_known) > n_ok:
+        d2 = np.ascontiguousarray(d2_known[:n_ok, :n_ok])
     else:
-        models = [_map_estimate(history.X_ok, y, space.categorical, kernels)]
-    models = _with_fantasies(models, history.X_failed, history.X_pending, y.max())
-    acquisition = IntegratedEI(models, history)
+        d2 = d2_known
+    if n_ok < MAX_INTEGRATED_TRIALS:
+        start = kernels.fit(X_ok, y, categorical, d2, None).raw
+        models = GaussianProcess.sample(
+            X_ok, y, categorical, rng, N_KERNEL_SAMPLES, d2=d2, start=start
+        )
+    else:
+        models = [_map_estimate(X_ok, y, categorical, kernels, d2)]
+    models = _with_fantasies(
+        models, history.X_failed, history.X_pending, y.max(), (X_known, d2_known)
+    )
+    incumbents = d2_known
+    if n_failed:
+        incumbents = d2_known[np.r_[0:n_ok, n_ok + n_failed : len(X_known)]]
+    acquisition = IntegratedEI(models, history, known_d2=incumbents)
 
     candidates = _candidate_pool(space, history, y, rng)
     # Expected improvement times the probability that the fit does not fail.
@@ -217,7 +287,11 @@ def propose(
 
 
 def _map_estimate(
-    X: np.ndarray, y: np.ndarray, categorical: np.ndarray, kernels: _KernelMemory | None
+    X: np.ndarray,
+    y: np.ndarray,
+    categorical: np.ndarray,
+    kernels: _KernelMemory,
+    d2: np.ndarray,
 ) -> GaussianProcess:
     """The GP with MAP kernel parameters, fitted from the last fit's estimate.
 
@@ -227,14 +301,16 @@ def _map_estimate(
     factorisation) until the trials have grown by that fraction; the default
     0 refits at every proposal, since the stale estimate cost quality.
     """
-    previous = kernels.before(len(X)) if kernels is not None else None
+    previous = kernels.before(len(X))
     if previous is not None:
         n_fit, raw = previous
         if len(raw) == X.shape[1] + 2 and len(X) - n_fit < max(1, int(_REFIT_GROWTH * n_fit)):
-            return GaussianProcess._from_raw(X, y, categorical, raw)
-    model = GaussianProcess.fit(X, y, categorical, start=None if previous is None else previous[1])
-    if kernels is not None:
-        kernels.remember(len(X), model.raw)
+            return GaussianProcess._from_raw(X, y, categorical, raw, d2)
+    if previous is None:
+        model = kernels.fit(X, y, categorical, d2, None)
+    else:
+        model = kernels.fit(X, y, categorical, d2, previous[1], _WARM_TOLERANCE)
+    kernels.remember(len(X), model.raw)
     return model
 
 
@@ -267,19 +343,25 @@ def _clipped_to_outer_fence(losses: np.ndarray) -> np.ndarray:
 
 
 def _with_fantasies(
-    models: list[GaussianProcess], X_failed: np.ndarray, X_pending: np.ndarray, worst: float
+    models: list[GaussianProcess],
+    X_failed: np.ndarray,
+    X_pending: np.ndarray,
+    worst: float,
+    stacked: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[GaussianProcess]:
     """``models`` (GPs with the same observations) conditioned on the failures
-    (at the ``worst`` loss) and the pending trials (at each one's own mean)."""
+    (at the ``worst`` loss) and the pending trials (at each one's own mean).
+    ``stacked`` is ``models[0].stacked_with(X_new)`` if the caller has it."""
     if not (len(X_failed) or len(X_pending)):
         return models
     X_new = np.vstack([X_failed, X_pending])
-    stacked = models[0].stacked_with(X_new)
+    if stacked is None:
+        stacked = models[0].stacked_with(X_new)
     out = []
     for model in models:
         extra_y = [np.full(len(X_failed), worst)]
         if len(X_pending):
-            extra_y.append(model.predict(X_pending)[0])
+            extra_y.append(model.predict_mean(X_pending))
         out.append(model.condition_on(X_new, np.concatenate(extra_y), stacked))
     return out
 
@@ -315,15 +397,19 @@ class IntegratedEI:
 
     Each GP's improvement is measured from its own incumbent: noisy losses,
     so the best *posterior mean* at a finished or pending trial ("plug-in"
-    EI), not the luckiest noisy loss.
+    EI), not the luckiest noisy loss. ``known_d2`` is the squared differences
+    of the finished and pending trials to the GPs' observations, if the caller
+    has them.
     """
 
-    def __init__(self, models, history: History, bests=None):
+    def __init__(self, models, history: History, bests=None, known_d2=None):
         self.models = models
         if bests is None:
             known = np.vstack([history.X_ok, history.X_pending])
-            d2 = _shared_squared_differences(known, models)
-            bests = [float(model.predict(known, d2)[0].min()) for model in models]
+            d2 = known_d2
+            if d2 is None:
+                d2 = _shared_squared_differences(known, models)
+            bests = [float(_predict_mean(model, known, d2).min()) for model in models]
         self.bests = bests
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
@@ -333,6 +419,8 @@ class IntegratedEI:
             log_expected_improvement(*model.predict(X, d2), best)[0]
             for model, best in zip(self.models, self.bests, strict=True)
         ]
+        if len(values) == 1:  # what logsumexp gives (v + log(1) - log(1)), for less
+            return values[0]
         return logsumexp(values, axis=0) - np.log(len(values))
 
     def with_gradient(self, x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -347,6 +435,13 @@ class IntegratedEI:
         weights = np.exp(values - values.max())  # d log(sum EI) / d log EI_k
         weights /= weights.sum()
         return float(logsumexp(values) - np.log(len(values))), weights @ np.array(grads)
+
+
+def _predict_mean(model, X: np.ndarray, d2: np.ndarray | None) -> np.ndarray:
+    """The posterior mean of a GP (or the prior) at the rows of ``X``."""
+    if isinstance(model, GaussianProcess):
+        return model.predict_mean(X, d2)
+    return model.predict(X, d2)[0]
 
 
 def _shared_squared_differences(Xq: np.ndarray, models) -> np.ndarray | None:
@@ -431,7 +526,9 @@ def _keys(active: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in np.packbits(active, axis=1)]
 
 
-def _propose_by_group(space: EncodedSpace, history: History, rng: np.random.Generator):
+def _propose_by_group(
+    space: EncodedSpace, history: History, rng: np.random.Generator, kernels: _KernelMemory
+):
     """Conditional spaces: one GP per set of active parameters (a branch),
     on that branch's trials and active features; the candidate with the
     largest expected improvement over the best loss of all branches."""
@@ -452,7 +549,9 @@ def _propose_by_group(space: EncodedSpace, history: History, rng: np.random.Gene
         rows = ok_keys == key
         Xg, yg = history.X_ok[rows][:, cols], y[rows]
         if len(Xg) >= 2:
-            models = GaussianProcess.sample(Xg, yg, cat, rng, N_KERNEL_SAMPLES)
+            d2 = squared_differences(Xg, Xg, cat)
+            start = kernels.fit(Xg, yg, cat, d2, None).raw
+            models = GaussianProcess.sample(Xg, yg, cat, rng, N_KERNEL_SAMPLES, d2=d2, start=start)
         elif len(Xg) == 1:
             raw = np.concatenate([np.zeros(len(cols)), [0.0, np.log(1e-2)]])
             models = [GaussianProcess._from_raw(Xg, yg, cat, raw)]
