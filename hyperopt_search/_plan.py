@@ -94,7 +94,8 @@ def plan_fit(search, X, y, split_params: dict, fingerprint: str) -> FitPlan:
     optimizer = _optimizer(search, space, proposal.algo, prior)
     domain_startup = proposal.startup(optimizer.domain)
     known = known_start(search, space, settings, fingerprint, max(domain_startup, 1))
-    _warn_if_nothing_known(known)
+    if prior is None:  # a continued search warned when it started
+        _warn_if_nothing_known(known)
     optimizer.propose_first(known.first)
     if prior is not None:
         record = SearchRecord.from_state(prior, objective)
