@@ -23,6 +23,7 @@ from hyperopt_search.algorithms._gp import (
     log_expected_improvement,
     slice_sample,
     squared_differences,
+    weighted_squared_distances,
 )
 from hyperopt_search.algorithms._trials import History
 
@@ -358,6 +359,59 @@ def test_squared_differences_keep_the_values_and_layout_of_the_broadcast_ones():
         out = squared_differences(a, b, cat)
         assert np.array_equal(out, broadcast)
         assert out.strides == broadcast.strides
+
+
+def test_weighted_squared_distances_equal_the_product_of_the_squared_differences():
+    rng = np.random.default_rng(3)
+    a, b = rng.random((30, 4)), rng.random((9, 4))
+    a[:, 2], b[:, 2] = rng.integers(0, 3, 30), rng.integers(0, 3, 9)
+    weights = rng.random(4) + 0.1
+    for categorical in (np.array([False, False, True, False]), np.zeros(4, dtype=bool)):
+        expected = squared_differences(a, b, categorical) @ weights
+        out = weighted_squared_distances(a, b, categorical, weights)
+        np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-14)
+    # A GP predicts the same with and without the squared differences given.
+    y = rng.normal(size=9)
+    model = GaussianProcess.fit(b, y, np.array([False, False, True, False]))
+    d2 = squared_differences(a, b, model.categorical)
+    weighted = model.predict(a, weighted=True)
+    for with_d2, without in zip(model.predict(a, d2), weighted, strict=True):
+        np.testing.assert_allclose(without, with_d2, rtol=1e-10)
+
+
+def test_gp_refits_its_kernel_every_proposal_below_100_trials_then_as_they_grow():
+    # Below gp._REFIT_GROWTH_FROM finished trials every proposal refits the
+    # kernel (searches of up to 100 candidates); from a fit with 100 on, its
+    # estimate is reused until the trials have grown by 5% (a refit at 105,
+    # 110, ...). A resumed search (its pickled Trials) proposes the same.
+    import pickle
+
+    space = {"x": hp.uniform("x", 0, 1), "k": hp.choice("k", ["a", "b"]), "n": hp.randint("n", 5)}
+    domain = Domain(_no_objective, space)
+    trials = Trials()
+    rng = np.random.default_rng(0)
+    for i in range(98):
+        doc = _ask(rand.suggest, domain, trials, i)
+        _tell(trials, doc, (doc["misc"]["vals"]["x"][0] - 0.3) ** 2 + 0.01 * rng.normal())
+    fitted_at = []
+    original = GaussianProcess.fit.__func__
+
+    def counting(cls, X, *args, **kwargs):
+        fitted_at.append(len(X))
+        return original(cls, X, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(GaussianProcess, "fit", classmethod(counting))
+        for i in range(98, 112):
+            if i == 103:
+                resumed = pickle.loads(pickle.dumps(trials))
+                (tid,) = resumed.new_trial_ids(1)
+                again = gp.suggest([tid], domain, resumed, i)[0]["misc"]["vals"]
+            doc = _ask(gp.suggest, domain, trials, i)
+            if i == 103:
+                assert doc["misc"]["vals"] == again
+            _tell(trials, doc, (doc["misc"]["vals"]["x"][0] - 0.3) ** 2 + 0.01 * rng.normal())
+    assert fitted_at == [98, 99, 100, 105, 110]
 
 
 def test_a_warm_started_fit_with_a_tolerance_stops_near_the_full_fit():

@@ -16,7 +16,9 @@ hyperopt's ``hp`` module, like ``tpe.suggest``:
    finished, its kernel parameters are not one estimate but 8 draws from
    their posterior (slice sampling from the MAP estimate, as Snoek et al.
    2012), and the acquisition function is averaged over the 8 GPs; from 20
-   on, the MAP estimate alone (cheaper, and by then well determined).
+   on, the MAP estimate alone (cheaper, and by then well determined),
+   refitted at every proposal from the previous estimate, and from 100
+   trials on only as the trials grow by 5% (every 10th proposal at 200).
 3. Failed trials are infeasible, not scores: after the kernel is fitted on
    real losses, the model is conditioned on the failures at the worst loss
    seen, which steers proposals away from them. Pending trials (a batch in
@@ -78,14 +80,21 @@ N_KERNEL_SAMPLES = 8
 #: +0.0003 (p = 0.40, ``benchmarks/results/gp_variants/README.md``) for 25 ms
 #: a proposal; see ``benchmarks/results/gp_variants/engine_cost.md``.
 MAX_INTEGRATED_TRIALS = 20
-#: With the MAP estimate, the kernel parameters are refitted once the finished
-#: trials have grown by this fraction since the last fit (0: at every
-#: proposal, warm-started from the last fit): see :func:`_map_estimate`. 0.1
-#: (a refit every 5th trial at 50, every 20th at 200) was measured worse on
-#: the tuning suite at 100 candidates (10 wins / 13 losses, forest 1 / 5;
-#: ratio 0.14 against 0.13), refitting at every proposal level (15 / 11, 0.13):
-#: ``benchmarks/results/gp_variants/engine_cost.md``.
-_REFIT_GROWTH = 0.0
+#: With the MAP estimate and at least :data:`_REFIT_GROWTH_FROM` finished
+#: trials at the last fit, the kernel parameters are refitted once the
+#: finished trials have grown by this fraction since that fit (at 100 trials,
+#: every 5th proposal; at 200, every 10th); in between, the last estimate is
+#: used as it is (one factorisation): see :func:`_map_estimate`. From 100
+#: trials on, one more trial moves the estimate by less than 0.01 in log scale,
+#: and the fit was two thirds of a proposal's cost at 150 to 200 trials.
+#: Growth 0.1 from 20 trials on (a refit every 5th trial at 50) was measured
+#: worse on the tuning suite at 100 candidates (10 wins / 13 losses, forest
+#: 1 / 5; ratio 0.14 against 0.13): ``benchmarks/results/gp_variants/engine_cost.md``;
+#: below 100 trials every proposal refits, so searches of up to 100
+#: candidates propose what they did before.
+_REFIT_GROWTH = 0.05
+#: Finished trials at the last fit from which :data:`_REFIT_GROWTH` applies.
+_REFIT_GROWTH_FROM = 100
 #: A MAP fit warm-started from the last estimate stops once a step gains less
 #: than this many nats of log posterior (None: scipy's default, a relative
 #: 2.2e-9; a fit from the fixed start always runs to it). From the last
@@ -214,11 +223,12 @@ class _KernelMemory:
         key = digest.hexdigest()
         fits = self.attachments.get(self.FITS_KEY, [])
         raw = next((np.array(r) for k, r in fits if k == key), None)
-        if raw is None:
-            raw = GaussianProcess.fit(X, y, categorical, d2, start, tolerance).raw
-            fits = [*fits[-(self._N_FITS - 1) :], (key, [float(v) for v in raw])]
-            self.attachments[self.FITS_KEY] = fits
-        return GaussianProcess._from_raw(X, y, categorical, raw, d2)
+        if raw is not None:
+            return GaussianProcess._from_raw(X, y, categorical, raw, d2)
+        model = GaussianProcess.fit(X, y, categorical, d2, start, tolerance)
+        fits = [*fits[-(self._N_FITS - 1) :], (key, [float(v) for v in model.raw])]
+        self.attachments[self.FITS_KEY] = fits
+        return model
 
     def before(self, n_ok: int) -> tuple[int, np.ndarray] | None:
         """The estimate made with the most finished trials below ``n_ok``, if
@@ -276,7 +286,7 @@ def propose(
     incumbents = d2_known
     if n_failed:
         incumbents = d2_known[np.r_[0:n_ok, n_ok + n_failed : len(X_known)]]
-    acquisition = IntegratedEI(models, history, known_d2=incumbents)
+    acquisition = IntegratedEI(models, history, known_d2=incumbents, weighted=True)
 
     candidates = _candidate_pool(space, history, y, rng)
     # Expected improvement times the probability that the fit does not fail.
@@ -295,16 +305,20 @@ def _map_estimate(
 ) -> GaussianProcess:
     """The GP with MAP kernel parameters, fitted from the last fit's estimate.
 
-    A fit costs 13 to 25 L-BFGS-B steps, each an ``n x n`` inverse (58 ms at
-    200 trials warm-started, 95 ms from the fixed start). With
-    :data:`_REFIT_GROWTH` above 0 the last estimate is reused as it is (one
-    factorisation) until the trials have grown by that fraction; the default
-    0 refits at every proposal, since the stale estimate cost quality.
+    A warm-started fit costs a few L-BFGS-B steps, each an ``n x n``
+    inverse (about 4 to 9 steps of 1.5 ms at 200 trials). Once the last fit
+    saw :data:`_REFIT_GROWTH_FROM` finished trials, its estimate is reused as
+    it is (one factorisation) until the trials have grown by
+    :data:`_REFIT_GROWTH` since.
     """
     previous = kernels.before(len(X))
     if previous is not None:
         n_fit, raw = previous
-        if len(raw) == X.shape[1] + 2 and len(X) - n_fit < max(1, int(_REFIT_GROWTH * n_fit)):
+        if (
+            len(raw) == X.shape[1] + 2
+            and n_fit >= _REFIT_GROWTH_FROM
+            and len(X) - n_fit < max(1, int(_REFIT_GROWTH * n_fit))
+        ):
             return GaussianProcess._from_raw(X, y, categorical, raw, d2)
     if previous is None:
         model = kernels.fit(X, y, categorical, d2, None)
@@ -399,11 +413,18 @@ class IntegratedEI:
     so the best *posterior mean* at a finished or pending trial ("plug-in"
     EI), not the luckiest noisy loss. ``known_d2`` is the squared differences
     of the finished and pending trials to the GPs' observations, if the caller
-    has them.
+    has them. With ``weighted``, a single GP scores the candidates from its
+    weighted squared distances to the observations
+    (:func:`~hyperopt_search.algorithms._gp.weighted_squared_distances`, a
+    quarter of the time over the candidate pool), which may differ from the
+    squared differences' product in the last bits: the argmax over a pool
+    keeps its winner, but a candidate refined by L-BFGS-B (conditional
+    spaces) would move by those bits, so they keep the product.
     """
 
-    def __init__(self, models, history: History, bests=None, known_d2=None):
+    def __init__(self, models, history: History, bests=None, known_d2=None, weighted=False):
         self.models = models
+        self.weighted = weighted and len(models) == 1
         if bests is None:
             known = np.vstack([history.X_ok, history.X_pending])
             d2 = known_d2
@@ -414,6 +435,9 @@ class IntegratedEI:
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         """log integrated EI at the rows of ``X``."""
+        if self.weighted:
+            mean, std = self.models[0].predict(X, weighted=True)
+            return log_expected_improvement(mean, std, self.bests[0])[0]
         d2 = _shared_squared_differences(X, self.models)
         values = [
             log_expected_improvement(*model.predict(X, d2), best)[0]
