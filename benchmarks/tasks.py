@@ -39,7 +39,7 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
-from sklearn.svm import SVC, SVR
+from sklearn.svm import SVC, SVR, LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from spaces import Choice, Float, Int, Levels, Space
 
@@ -264,6 +264,27 @@ def _failing() -> Task:
             "clf__C": Float(1e-4, 1e2, log=True),
         },
         load=_classification(400, 30, 12, 0.08, 2, 0.6, 5),
+        scoring="accuracy",
+        classification=True,
+    )
+
+
+def _linear_svc_failing() -> Task:
+    # Added to the tuning suite for failures that come from a combination of
+    # options, not a numeric region (the held-out logreg_solver_failing is of
+    # this kind): 4 of the 8 penalty x loss x dual triples raise.
+    return Task(
+        name="linear_svc_failing",
+        description="LinearSVC penalty x loss x dual; unsupported triples raise (4 of 8)",
+        make_estimator=lambda: LinearSVC(max_iter=2000),
+        space={
+            "penalty": Choice(("l1", "l2")),
+            "loss": Choice(("hinge", "squared_hinge")),
+            "dual": Choice((True, False)),
+            "C": Float(1e-4, 1e2, log=True),
+            "class_weight": Choice((None, "balanced")),
+        },
+        load=_classification(500, 40, 6, 0.05, 2, 0.8, 31),
         scoring="accuracy",
         classification=True,
     )
@@ -589,6 +610,7 @@ _ALL = (
     _svm_grid(),
     _elasticnet_grid(),
     _knn_grid(),
+    _linear_svc_failing(),
     # the report suite
     _knn_noisy(),
     _kernel_ridge(),
