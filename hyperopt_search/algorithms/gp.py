@@ -91,7 +91,9 @@ MAX_INTEGRATED_TRIALS = 20
 #: worse on the tuning suite at 100 candidates (10 wins / 13 losses, forest
 #: 1 / 5; ratio 0.14 against 0.13): ``benchmarks/results/gp_variants/engine_cost.md``;
 #: below 100 trials every proposal refits, so searches of up to 100
-#: candidates propose what they did before.
+#: candidates propose what they did before. At 200 candidates on the tuning
+#: suite, paired with a refit at every proposal: 3 wins / 106 ties / 1 loss,
+#: ratio 0.17 -> 0.16 (``benchmarks/results/gp_variants/engine_refit.md``).
 _REFIT_GROWTH = 0.05
 #: Finished trials at the last fit from which :data:`_REFIT_GROWTH` applies.
 _REFIT_GROWTH_FROM = 100
@@ -418,8 +420,9 @@ class IntegratedEI:
     (:func:`~hyperopt_search.algorithms._gp.weighted_squared_distances`, a
     quarter of the time over the candidate pool), which may differ from the
     squared differences' product in the last bits: the argmax over a pool
-    keeps its winner, but a candidate refined by L-BFGS-B (conditional
-    spaces) would move by those bits, so they keep the product.
+    kept its winner in every run checked, but a candidate refined by
+    L-BFGS-B (conditional spaces) would move by those bits, so they keep
+    the product.
     """
 
     def __init__(self, models, history: History, bests=None, known_d2=None, weighted=False):
