@@ -597,6 +597,46 @@ def test_gp_on_a_conditional_space_explores_an_uncertain_branch():
         assert vals["y"][0] > 0.4
 
 
+def test_gp_on_a_conditional_space_fits_one_kernel_per_branch_from_20_trials(monkeypatch):
+    # As on a flat space: a branch with fewer than MAX_INTEGRATED_TRIALS
+    # trials averages over kernel samples; from there on its own MAP estimate,
+    # warm-started from that branch's last one (kept apart from the other
+    # branches' in trials.attachments).
+    import pickle
+
+    domain = Domain(
+        _no_objective,
+        hp.choice("m", [{"x": hp.uniform("x", 0, 1)}, {"y": hp.uniform("y", 0, 1)}]),
+    )
+    rng = np.random.default_rng(0)
+    trials = Trials()
+    for i in range(2 * gp.MAX_INTEGRATED_TRIALS + 6):
+        doc = _ask(rand.suggest, domain, trials, i)
+        vals = doc["misc"]["vals"]
+        value = (vals["x"] or vals["y"])[0]
+        _tell(trials, doc, (value - 0.3) ** 2 + 0.2 * vals["m"][0] + 0.01 * rng.normal())
+    sampled = []
+    original = GaussianProcess.sample.__func__
+
+    def counting(cls, X, *args, **kwargs):
+        sampled.append(len(X))
+        return original(cls, X, *args, **kwargs)
+
+    monkeypatch.setattr(GaussianProcess, "sample", classmethod(counting))
+    branch_sizes = sorted(
+        sum(1 for t in trials.trials if t["misc"]["vals"]["m"] == [m]) for m in (0, 1)
+    )
+    assert branch_sizes[1] >= gp.MAX_INTEGRATED_TRIALS  # at least one branch is past it
+    resumed = pickle.loads(pickle.dumps(trials))
+    (tid,) = trials.new_trial_ids(1)
+    first = gp.suggest([tid], domain, trials, 3)[0]["misc"]["vals"]
+    assert sampled == [n for n in branch_sizes if n < gp.MAX_INTEGRATED_TRIALS]
+    memory = [k for k in trials.attachments if k.startswith(gp._KernelMemory.KEY + ":")]
+    assert len(memory) == sum(n >= gp.MAX_INTEGRATED_TRIALS for n in branch_sizes)
+    (tid,) = resumed.new_trial_ids(1)
+    assert gp.suggest([tid], domain, resumed, 3)[0]["misc"]["vals"] == first
+
+
 # -- in HyperoptSearchCV ----------------------------------------------------------
 
 

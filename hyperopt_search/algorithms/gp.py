@@ -36,7 +36,9 @@ hyperopt's ``hp`` module, like ``tpe.suggest``:
 
 On a space with conditional parameters, steps 2 to 4 run per branch (each
 set of labels active together): one GP per branch on that branch's trials
-and active labels (the GP prior for a branch without trials), expected
+and active labels (the GP prior for a branch without trials; kernel samples
+while the branch has fewer than 20 trials, then its own MAP estimate, kept
+apart from the other branches'), expected
 improvement over the best loss of all branches, L-BFGS-B within the branch.
 A branch tried only a few times stays uncertain, so it is not starved by a
 broad plateau of fair losses in another.
@@ -198,8 +200,14 @@ class _KernelMemory:
     #: Fits kept (one per branch of a conditional space, and a few more).
     _N_FITS = 16
 
-    def __init__(self, attachments):
+    def __init__(self, attachments, key: str = KEY):
         self.attachments = attachments
+        self.key = key
+
+    def for_branch(self, labels: bytes) -> _KernelMemory:
+        """The memory of the estimates of one branch of a conditional space
+        (the GP of the trials with these active ``labels``)."""
+        return _KernelMemory(self.attachments, f"{self.KEY}:{labels.hex()}")
 
     def fit(
         self,
@@ -235,7 +243,7 @@ class _KernelMemory:
     def before(self, n_ok: int) -> tuple[int, np.ndarray] | None:
         """The estimate made with the most finished trials below ``n_ok``, if
         any, and that number of trials."""
-        known = [(n, raw) for n, raw in self.attachments.get(self.KEY, []) if n < n_ok]
+        known = [(n, raw) for n, raw in self.attachments.get(self.key, []) if n < n_ok]
         if not known:
             return None
         n, raw = max(known)
@@ -243,9 +251,9 @@ class _KernelMemory:
 
     def remember(self, n_ok: int, raw: np.ndarray) -> None:
         """Keep the estimate made with ``n_ok`` finished trials (and the one before it)."""
-        kept = [(n, r) for n, r in self.attachments.get(self.KEY, []) if n < n_ok]
+        kept = [(n, r) for n, r in self.attachments.get(self.key, []) if n < n_ok]
         kept = [*sorted(kept)[-1:], (n_ok, [float(v) for v in raw])]
-        self.attachments[self.KEY] = kept
+        self.attachments[self.key] = kept
 
 
 def propose(
@@ -575,7 +583,10 @@ def _propose_by_group(
         cat = space.categorical[cols]
         rows = ok_keys == key
         Xg, yg = history.X_ok[rows][:, cols], y[rows]
-        if len(Xg) >= 2:
+        if len(Xg) >= MAX_INTEGRATED_TRIALS:
+            d2 = squared_differences(Xg, Xg, cat)
+            models = [_map_estimate(Xg, yg, cat, kernels.for_branch(key), d2)]
+        elif len(Xg) >= 2:
             d2 = squared_differences(Xg, Xg, cat)
             start = kernels.fit(Xg, yg, cat, d2, None).raw
             models = GaussianProcess.sample(Xg, yg, cat, rng, N_KERNEL_SAMPLES, d2=d2, start=start)
