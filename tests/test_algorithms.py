@@ -94,6 +94,20 @@ def _tell(trials, doc, loss):
     trials.refresh()
 
 
+def _record_sizes(patch, method: str) -> list[int]:
+    """Patch the classmethod ``GaussianProcess.<method>`` to record ``len(X)``
+    of each call (the trials it fits or samples on); returns the record."""
+    original = getattr(GaussianProcess, method).__func__
+    sizes = []
+
+    def recording(cls, X, *args, **kwargs):
+        sizes.append(len(X))
+        return original(cls, X, *args, **kwargs)
+
+    patch.setattr(GaussianProcess, method, classmethod(recording))
+    return sizes
+
+
 def _check_vals(domain, vals):
     """Every label of the space present; exactly the active ones have a value."""
     space = encoded_space(domain)
@@ -393,15 +407,8 @@ def test_gp_refits_its_kernel_every_proposal_below_100_trials_then_as_they_grow(
     for i in range(98):
         doc = _ask(rand.suggest, domain, trials, i)
         _tell(trials, doc, (doc["misc"]["vals"]["x"][0] - 0.3) ** 2 + 0.01 * rng.normal())
-    fitted_at = []
-    original = GaussianProcess.fit.__func__
-
-    def counting(cls, X, *args, **kwargs):
-        fitted_at.append(len(X))
-        return original(cls, X, *args, **kwargs)
-
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(GaussianProcess, "fit", classmethod(counting))
+        fitted_at = _record_sizes(patch, "fit")
         for i in range(98, 112):
             if i == 103:
                 resumed = pickle.loads(pickle.dumps(trials))
@@ -554,14 +561,7 @@ def test_integrated_expected_improvement_gradient_matches_finite_differences():
 
 def test_gp_integrates_kernel_parameters_only_while_few_trials_have_finished(monkeypatch):
     space = encoded_space(Domain(lambda p: 0.0, {"x": hp.uniform("x", 0, 1)}))
-    calls = []
-    original = GaussianProcess.sample.__func__
-
-    def counting(cls, X, *args, **kwargs):
-        calls.append(len(X))
-        return original(cls, X, *args, **kwargs)
-
-    monkeypatch.setattr(GaussianProcess, "sample", classmethod(counting))
+    calls = _record_sizes(monkeypatch, "sample")
     rng = np.random.default_rng(0)
     for n in (gp.MAX_INTEGRATED_TRIALS - 1, gp.MAX_INTEGRATED_TRIALS):
         X = rng.random((n, 1))
@@ -615,14 +615,7 @@ def test_gp_on_a_conditional_space_fits_one_kernel_per_branch_from_20_trials(mon
         vals = doc["misc"]["vals"]
         value = (vals["x"] or vals["y"])[0]
         _tell(trials, doc, (value - 0.3) ** 2 + 0.2 * vals["m"][0] + 0.01 * rng.normal())
-    sampled = []
-    original = GaussianProcess.sample.__func__
-
-    def counting(cls, X, *args, **kwargs):
-        sampled.append(len(X))
-        return original(cls, X, *args, **kwargs)
-
-    monkeypatch.setattr(GaussianProcess, "sample", classmethod(counting))
+    sampled = _record_sizes(monkeypatch, "sample")
     branch_sizes = sorted(
         sum(1 for t in trials.trials if t["misc"]["vals"]["m"] == [m]) for m in (0, 1)
     )

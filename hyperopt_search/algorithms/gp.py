@@ -583,13 +583,15 @@ def _propose_by_group(
         cat = space.categorical[cols]
         rows = ok_keys == key
         Xg, yg = history.X_ok[rows][:, cols], y[rows]
-        if len(Xg) >= MAX_INTEGRATED_TRIALS:
+        if len(Xg) >= 2:
             d2 = squared_differences(Xg, Xg, cat)
-            models = [_map_estimate(Xg, yg, cat, kernels.for_branch(key), d2)]
-        elif len(Xg) >= 2:
-            d2 = squared_differences(Xg, Xg, cat)
-            start = kernels.fit(Xg, yg, cat, d2, None).raw
-            models = GaussianProcess.sample(Xg, yg, cat, rng, N_KERNEL_SAMPLES, d2=d2, start=start)
+            if len(Xg) >= MAX_INTEGRATED_TRIALS:
+                models = [_map_estimate(Xg, yg, cat, kernels.for_branch(key), d2)]
+            else:
+                start = kernels.fit(Xg, yg, cat, d2, None).raw
+                models = GaussianProcess.sample(
+                    Xg, yg, cat, rng, N_KERNEL_SAMPLES, d2=d2, start=start
+                )
         elif len(Xg) == 1:
             raw = np.concatenate([np.zeros(len(cols)), [0.0, np.log(1e-2)]])
             models = [GaussianProcess._from_raw(Xg, yg, cat, raw)]
